@@ -1,0 +1,4 @@
+/** Kernel patches for the WASM backend (filled in by the backend work). */
+export function installWasmPatches(): void {
+  // intentionally empty until the patches land
+}

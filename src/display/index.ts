@@ -1,0 +1,5 @@
+export * from "./bridge";
+export * from "./figure";
+export * from "./table";
+export * from "./progress";
+export { escapeHtml } from "./html";
