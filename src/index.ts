@@ -6,3 +6,4 @@ export * from "./smoke";
 export * from "./random";
 export * from "./backend";
 export * from "./display";
+export * from "./train/run-dir";

@@ -1,0 +1,315 @@
+/**
+ * The one run-directory format every trainer writes and `--resume`, notebooks and the CLI read:
+ *
+ *   <run>/config.json      what was asked for (plus numlab version, backend, start time)
+ *   <run>/metrics.jsonl    one JSON object a line: step, time, loss, evaluation figures
+ *   <run>/checkpoint/      manifest.json (tensor names, dtypes, shapes, byte offsets),
+ *                          tensors.bin (little-endian), state.json (step, data cursor, rng, ...)
+ *
+ * Checkpoints are written to a temporary folder and renamed into place, so a crash never leaves a
+ * half-written checkpoint; the previous one is kept until the new one is complete.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export const CONFIG_FILE = "config.json";
+export const METRICS_FILE = "metrics.jsonl";
+export const CHECKPOINT_DIR = "checkpoint";
+const PREVIOUS_DIR = "checkpoint.prev";
+
+function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, "w");
+  try {
+    fs.writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function packageVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require("../../package.json").version as string;
+  } catch {
+    return "unknown";
+  }
+}
+
+export interface CreateRunOptions {
+  /** Continue an existing run: its config is read back instead of written. */
+  resume?: boolean;
+}
+
+/**
+ * Prepare a run directory and return the config in force. A new run refuses a directory that
+ * already holds a checkpoint (pass `resume` to continue it); a resumed run returns the saved config.
+ */
+export function createRun<C extends object>(dir: string, config: C, options: CreateRunOptions = {}): C {
+  const configFile = path.join(dir, CONFIG_FILE);
+  if (options.resume) {
+    if (!fs.existsSync(configFile)) {
+      throw new Error(`cannot resume: ${configFile} does not exist (start a new run without --resume)`);
+    }
+    return readConfig<C>(dir);
+  }
+  if (hasCheckpoint(dir)) {
+    throw new Error(`run directory ${dir} already holds a checkpoint: pass --resume to continue it, or choose another --out`);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const record = { ...config, numlab: { version: packageVersion(), createdAt: new Date().toISOString() } };
+  writeFileAtomic(configFile, JSON.stringify(record, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, METRICS_FILE), "");
+  return config;
+}
+
+/** The config a run was started with (without the `numlab` provenance block). */
+export function readConfig<C extends object>(dir: string): C {
+  const file = path.join(dir, CONFIG_FILE);
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+  delete parsed.numlab;
+  return parsed as C;
+}
+
+/** Append one metrics record (a line of JSON). */
+export function appendMetrics(dir: string, record: Record<string, Json | undefined>): void {
+  fs.appendFileSync(path.join(dir, METRICS_FILE), JSON.stringify(record) + "\n");
+}
+
+/** All metrics records of a run; a torn last line (crash mid-write) is ignored. */
+export function readMetrics<T = Record<string, Json>>(dir: string): T[] {
+  const file = path.join(dir, METRICS_FILE);
+  if (!fs.existsSync(file)) return [];
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const out: T[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch (err) {
+      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim())) {
+        throw new Error(`${file}:${i + 1}: ${(err as Error).message}`);
+      }
+    }
+  });
+  return out;
+}
+
+/**
+ * Drop metrics records whose `step` is greater than `step` (used on resume, so steps redone
+ * after the last checkpoint are not listed twice).
+ */
+export function truncateMetricsAfter(dir: string, step: number): void {
+  const kept = readMetrics<Record<string, Json>>(dir).filter((r) => typeof r.step !== "number" || r.step <= step);
+  writeFileAtomic(path.join(dir, METRICS_FILE), kept.map((r) => JSON.stringify(r) + "\n").join(""));
+}
+
+interface ManifestEntry {
+  name: string;
+  dtype: "float32" | "int32" | "bool";
+  /** How the values are stored in tensors.bin. */
+  storage: "float32" | "float16" | "int32" | "uint8";
+  shape: number[];
+  offset: number;
+  bytes: number;
+}
+
+interface Manifest {
+  format: "numlab-checkpoint";
+  version: 1;
+  tensors: ManifestEntry[];
+}
+
+export interface Checkpoint {
+  tensors: Record<string, tf.Tensor>;
+  state: Json;
+}
+
+export interface SaveOptions {
+  /** Store float tensors as float16 (half the size, ~3 significant digits). */
+  float16?: boolean;
+}
+
+// IEEE 754 half precision conversion (round to nearest even).
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+export function toFloat16Bits(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  e = half >>> 10;
+  return sign | half;
+}
+
+export function fromFloat16Bits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+function encodeTensor(t: tf.Tensor, float16: boolean): { storage: ManifestEntry["storage"]; bytes: Uint8Array } {
+  const values = t.dataSync();
+  if (t.dtype === "float32") {
+    if (float16) {
+      const out = new Uint16Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = toFloat16Bits(values[i] as number);
+      return { storage: "float16", bytes: new Uint8Array(out.buffer) };
+    }
+    const copy = Float32Array.from(values as Float32Array);
+    return { storage: "float32", bytes: new Uint8Array(copy.buffer) };
+  }
+  if (t.dtype === "int32") return { storage: "int32", bytes: new Uint8Array(Int32Array.from(values as Int32Array).buffer) };
+  if (t.dtype === "bool") return { storage: "uint8", bytes: Uint8Array.from(values as Uint8Array) };
+  throw new Error(`checkpoint: tensor dtype ${t.dtype} is not supported`);
+}
+
+function decodeTensor(entry: ManifestEntry, buf: Buffer, file: string): tf.Tensor {
+  const end = entry.offset + entry.bytes;
+  if (end > buf.length) throw new Error(`${file}: truncated (tensor "${entry.name}" needs bytes up to ${end}, file has ${buf.length})`);
+  const raw = buf.subarray(entry.offset, end);
+  const aligned = new Uint8Array(raw).buffer; // copy: typed arrays need aligned offsets
+  const size = entry.shape.reduce((a, b) => a * b, 1);
+  let values: Float32Array | Int32Array | Uint8Array;
+  switch (entry.storage) {
+    case "float32":
+      values = new Float32Array(aligned);
+      break;
+    case "float16": {
+      const half = new Uint16Array(aligned);
+      values = new Float32Array(half.length);
+      for (let i = 0; i < half.length; i++) values[i] = fromFloat16Bits(half[i]);
+      break;
+    }
+    case "int32":
+      values = new Int32Array(aligned);
+      break;
+    case "uint8":
+      values = new Uint8Array(aligned);
+      break;
+  }
+  if (values.length !== size) {
+    throw new Error(`${file}: tensor "${entry.name}" has ${values.length} values, shape [${entry.shape}] needs ${size}`);
+  }
+  return tf.tensor(values, entry.shape, entry.dtype);
+}
+
+/** True when the run directory holds a complete checkpoint (or the previous one survived). */
+export function hasCheckpoint(dir: string): boolean {
+  return [CHECKPOINT_DIR, PREVIOUS_DIR].some((d) => fs.existsSync(path.join(dir, d, "manifest.json")));
+}
+
+/**
+ * Write tensors and JSON state as the run's checkpoint, atomically: a temp folder is filled and
+ * fsynced, then renamed over the old checkpoint.
+ */
+export function saveCheckpoint(dir: string, checkpoint: Checkpoint, options: SaveOptions = {}): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `${CHECKPOINT_DIR}.tmp-${process.pid}-${Date.now()}`);
+  fs.mkdirSync(tmp);
+  const entries: ManifestEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of Object.entries(checkpoint.tensors)) {
+    const { storage, bytes } = encodeTensor(t, Boolean(options.float16));
+    entries.push({ name, dtype: t.dtype as ManifestEntry["dtype"], storage, shape: t.shape.slice(), offset, bytes: bytes.length });
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  const manifest: Manifest = { format: "numlab-checkpoint", version: 1, tensors: entries };
+  writeFileAtomic(path.join(tmp, "tensors.bin"), Buffer.concat(chunks));
+  writeFileAtomic(path.join(tmp, "state.json"), JSON.stringify(checkpoint.state) + "\n");
+  // the manifest is written last: its presence marks a complete checkpoint
+  writeFileAtomic(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
+  const target = path.join(dir, CHECKPOINT_DIR);
+  const previous = path.join(dir, PREVIOUS_DIR);
+  fs.rmSync(previous, { recursive: true, force: true });
+  if (fs.existsSync(target)) fs.renameSync(target, previous);
+  fs.renameSync(tmp, target);
+  fs.rmSync(previous, { recursive: true, force: true });
+}
+
+/** Read a run's checkpoint (or the previous one if a save was interrupted); null when none. */
+export function loadCheckpoint(dir: string): Checkpoint | null {
+  for (const d of [CHECKPOINT_DIR, PREVIOUS_DIR]) {
+    const folder = path.join(dir, d);
+    const manifestFile = path.join(folder, "manifest.json");
+    if (!fs.existsSync(manifestFile)) continue;
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
+    if (manifest.format !== "numlab-checkpoint") throw new Error(`${manifestFile}: not a numlab checkpoint`);
+    const binFile = path.join(folder, "tensors.bin");
+    const buf = fs.readFileSync(binFile);
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const entry of manifest.tensors) tensors[entry.name] = decodeTensor(entry, buf, binFile);
+    const state = JSON.parse(fs.readFileSync(path.join(folder, "state.json"), "utf8")) as Json;
+    return { tensors, state };
+  }
+  return null;
+}
+
+const OPTIMIZER_PREFIX = "optimizer/";
+
+/** The optimizer's slots (Adam moments, iteration count) as named tensors, order preserved. */
+export async function optimizerTensors(optimizer: tf.Optimizer): Promise<Record<string, tf.Tensor>> {
+  const weights = await optimizer.getWeights();
+  const out: Record<string, tf.Tensor> = {};
+  weights.forEach((w, i) => {
+    out[`${OPTIMIZER_PREFIX}${String(i).padStart(5, "0")}/${w.name}`] = w.tensor;
+  });
+  return out;
+}
+
+/** Restore slots saved by `optimizerTensors` (other tensors in the record are ignored). */
+export async function restoreOptimizer(optimizer: tf.Optimizer, tensors: Record<string, tf.Tensor>): Promise<void> {
+  const entries = Object.keys(tensors)
+    .filter((k) => k.startsWith(OPTIMIZER_PREFIX))
+    .sort()
+    .map((k) => ({ name: k.slice(OPTIMIZER_PREFIX.length + 6), tensor: tensors[k] }));
+  if (entries.length) await optimizer.setWeights(entries);
+}
+
+/** Thrown when a loss becomes NaN or infinite; the last good checkpoint is left untouched. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(`loss became ${loss} at step ${step}: training stopped, the last good checkpoint is kept (lower the learning rate or enable clipping, then --resume)`);
+    this.name = "NonFiniteLossError";
+  }
+}
+
+/** Throw `NonFiniteLossError` unless `loss` is finite. */
+export function assertFiniteLoss(loss: number, step: number): void {
+  if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss);
+}
