@@ -4,6 +4,8 @@
  * choice that cannot load is an error. WASM gaps are patched in ./wasm-patches.
  */
 import * as tf from "@tensorflow/tfjs";
+import { installWasmPatches } from "./wasm-patches";
+import { registerThreadedWasmBackend, requestedWasmThreads, wasmThreadsFailure } from "./wasm-threads";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -44,14 +46,18 @@ function tryNative(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): 
   return null;
 }
 
-async function setWasm(): Promise<{ threads: number; simd: boolean }> {
+async function setWasm(skipped: string[]): Promise<{ threads: number; simd: boolean }> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
-  const { installWasmPatches } = await import("./wasm-patches");
+  // SIMD is needed by the threaded build; every Node 20 has it.
+  const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+  const wanted = requestedWasmThreads();
+  if (simd && wanted > 1) registerThreadedWasmBackend(wasm, wanted);
   const ok = await tf.setBackend("wasm");
   if (!ok) throw new Error("the WASM backend failed to initialize");
   installWasmPatches();
-  const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+  const failure = wasmThreadsFailure();
+  if (failure) skipped.push(`wasm threads: ${failure}`);
   const threads = wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
   return { threads, simd };
 }
@@ -88,7 +94,7 @@ async function choose(options: InitOptions): Promise<BackendInfo> {
   }
   if (!forced || forced === "wasm") {
     try {
-      const { threads, simd } = await setWasm();
+      const { threads, simd } = await setWasm(base.skipped);
       return { ...base, backend: "wasm", provider: "@tensorflow/tfjs-backend-wasm", threads, simd, reason };
     } catch (err) {
       if (forced) throw new Error(`NUMLAB_BACKEND=wasm but the WASM backend failed: ${(err as Error).message}`);

@@ -1,0 +1,176 @@
+/**
+ * Training-step speed, numlab (tfjs on the backend `initBackend` picks) against PyTorch on the CPU,
+ * side by side in the same run (issue 5):
+ *   lstm — the seed-000 next-integer LSTM: maxValue 2001 (embedding 2002 rows incl. pad, 2001
+ *          logits), embedding 128, one LSTM layer of 256, dense 128 (relu), batch 64, length 50
+ *          (49 predicted steps), Adam 1e-3;
+ *   mlp  — the makemore MLP: block 3, embedding 10, hidden 200, 27 characters, batch 32, SGD 0.1;
+ *   transformer — null here: the seq2seq transformer suite adds its own section.
+ * Each figure is the median of ≥ 5 steps after warm-up; a step ends when its loss is read back.
+ * The PyTorch peer (bench/pytorch_steps.py) runs with as many threads as our backend uses.
+ *
+ * Env: NUMLAB_BENCH_STEPS (timed LSTM steps, default 7), NUMLAB_BENCH_ABLATION=1 (also time the
+ * LSTM without the WASM patches — the transposed-matmul path — for the performance notes).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { initBackend } from "../../src/backend";
+import { withStockWasmKernels } from "../../src/backend/wasm-patches";
+import { createLstmLm, LstmLmConfig } from "../../src/models/lstm-lm";
+import { createMlpLm, mlpLmLogits, mlpLmVariables, crossEntropyFromIndices } from "../../src/models/mlp-lm";
+
+export const LSTM_BENCH = {
+  maxValue: 2001,
+  embeddingDim: 128,
+  hiddenSize: 256,
+  numLayers: 1,
+  denseSize: 128,
+  batchSize: 64,
+  seqLen: 50,
+};
+export const MLP_BENCH = { vocabSize: 27, blockSize: 3, embeddingDim: 10, hidden: 200, batchSize: 32 };
+
+/** Deterministic rows with trailing pads; the same formula as bench/pytorch_steps.py. */
+export function benchRows(batch: number, length: number, maxValue: number): number[][] {
+  const rows: number[][] = [];
+  for (let r = 0; r < batch; r++) {
+    const n = length - ((r * 7) % Math.floor(length / 3));
+    const row: number[] = [];
+    for (let t = 0; t < length; t++) row.push(t < n ? (r * 7919 + t * 104729 + r * t * 31) % maxValue : maxValue);
+    rows.push(row);
+  }
+  return rows;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Run `step` `warmup` times, then time `steps` runs; returns the median and every time (ms). */
+function timeSteps(step: () => void, warmup: number, steps: number): { ms: number; stepsMs: number[] } {
+  for (let i = 0; i < warmup; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), stepsMs: times.map((t) => Math.round(t * 10) / 10) };
+}
+
+/** Median LSTM training-step time (ms) on the current backend. */
+export function lstmStepMs(steps: number, warmup = 2): { ms: number; stepsMs: number[]; firstLoss: number } {
+  const config: LstmLmConfig = { ...LSTM_BENCH, seed: 0 };
+  const model = createLstmLm(config);
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  const rows = tf.tensor2d(benchRows(LSTM_BENCH.batchSize, LSTM_BENCH.seqLen, LSTM_BENCH.maxValue), undefined, "int32");
+  let firstLoss = NaN;
+  const step = () => {
+    const loss = optimizer.minimize(() => model.loss(rows), true, model.trainableVariables());
+    const value = loss!.dataSync()[0];
+    if (Number.isNaN(firstLoss)) firstLoss = value;
+    loss!.dispose();
+  };
+  const timing = timeSteps(step, warmup, steps);
+  rows.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return { ...timing, firstLoss };
+}
+
+/** Median makemore-MLP training-step time (ms) on the current backend. */
+export function mlpStepMs(steps: number, warmup = 5): { ms: number; stepsMs: number[] } {
+  const { vocabSize, blockSize, embeddingDim, hidden, batchSize } = MLP_BENCH;
+  const model = createMlpLm({ vocabSize, blockSize, embeddingDim, hidden, seed: 0 });
+  const optimizer = tf.train.sgd(0.1);
+  const n = 4096;
+  const X = tf.tensor2d(Array.from({ length: n * blockSize }, (_, i) => (i * 7919) % vocabSize), [n, blockSize], "int32");
+  const Y = tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 104729) % vocabSize), "int32");
+  let at = 0;
+  const step = () => {
+    const start = at;
+    at = (at + batchSize) % (n - batchSize);
+    const loss = optimizer.minimize(
+      () => {
+        const xb = X.slice([start, 0], [batchSize, blockSize]) as tf.Tensor2D;
+        const yb = Y.slice([start], [batchSize]) as tf.Tensor1D;
+        return crossEntropyFromIndices(mlpLmLogits(model, xb), yb);
+      },
+      true,
+      mlpLmVariables(model),
+    );
+    loss!.dataSync();
+    loss!.dispose();
+  };
+  const timing = timeSteps(step, warmup, steps);
+  tf.dispose([X, Y, ...mlpLmVariables(model)]);
+  optimizer.dispose();
+  return timing;
+}
+
+interface PytorchResult {
+  threads: number;
+  torch: string;
+  lstm?: { ms: number; stepsMs: number[] };
+  mlp?: { ms: number; stepsMs: number[] };
+}
+
+/** Run bench/pytorch_steps.py, or return the reason it cannot run. */
+export function runPytorch(threads: number, steps: number): PytorchResult | { unavailable: string } {
+  const python = process.env.NUMLAB_PYTHON ?? "/usr/bin/python3";
+  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return { unavailable: `${python} cannot import torch` };
+  const config = JSON.stringify({ lstm: LSTM_BENCH, mlp: MLP_BENCH });
+  const script = path.join(__dirname, "..", "pytorch_steps.py");
+  const r = spawnSync(python, [script, "--config", config, "--threads", String(threads), "--steps", String(steps)], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) return { unavailable: `pytorch_steps.py failed: ${(r.stderr || "").trim().split("\n").pop()}` };
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as PytorchResult;
+}
+
+function section(numlabMs: number, pytorchMs: number | null, backend: string, extra: Record<string, unknown>) {
+  return {
+    numlabMs: Math.round(numlabMs * 10) / 10,
+    pytorchMs: pytorchMs === null ? null : Math.round(pytorchMs * 10) / 10,
+    ratio: pytorchMs === null ? null : Math.round((numlabMs / pytorchMs) * 100) / 100,
+    backend,
+    ...extra,
+  };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const info = await initBackend({ quiet: true });
+  const steps = Math.max(5, Number(process.env.NUMLAB_BENCH_STEPS ?? 7));
+  const lstm = lstmStepMs(steps);
+  const mlp = mlpStepMs(50);
+  let stock: { ms: number } | null = null;
+  if (process.env.NUMLAB_BENCH_ABLATION === "1" && info.backend === "wasm") {
+    stock = withStockWasmKernels(() => lstmStepMs(5, 1));
+  }
+  const threads = Math.max(1, info.threads);
+  const torch = runPytorch(threads, steps);
+  const torchOk = "threads" in torch;
+  const common = { threads: info.threads, pytorchThreads: torchOk ? torch.threads : null };
+  return {
+    lstm: section(lstm.ms, torchOk && torch.lstm ? torch.lstm.ms : null, info.backend, {
+      ...common,
+      config: LSTM_BENCH,
+      numlabStepsMs: lstm.stepsMs,
+      pytorchStepsMs: torchOk ? torch.lstm?.stepsMs : undefined,
+      firstLoss: lstm.firstLoss,
+      ...(stock ? { numlabWithoutWasmPatchesMs: Math.round(stock.ms) } : {}),
+      ...(torchOk ? {} : { pytorch: torch.unavailable }),
+    }),
+    mlp: section(mlp.ms, torchOk && torch.mlp ? torch.mlp.ms : null, info.backend, {
+      ...common,
+      config: MLP_BENCH,
+      ...(torchOk ? {} : { pytorch: torch.unavailable }),
+    }),
+    transformer: null,
+  };
+}
