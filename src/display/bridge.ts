@@ -30,10 +30,15 @@ type WriteDisplayData = (
 /** Hooks a kernel may install on globalThis (the numlab kernel does, see src/kernel). */
 export interface KernelHooks {
   clearOutput?: (wait: boolean) => void;
+  /** Sends display_data / update_display_data for the current cell (set by the numlab kernel). */
+  writeDisplayData?: WriteDisplayData;
 }
 export const KERNEL_HOOKS: unique symbol = Symbol.for("numlab.kernel.hooks") as never;
 
 function tslabWriter(): WriteDisplayData | null {
+  // The numlab kernel's hook works even when this module and the kernel load different tslab copies.
+  const hook = (globalThis as Record<symbol, KernelHooks | undefined>)[KERNEL_HOOKS]?.writeDisplayData;
+  if (hook) return hook;
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null };
