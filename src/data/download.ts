@@ -1,0 +1,478 @@
+/**
+ * Where data bytes come from. `locateDataFile` resolves a data source in this order:
+ *
+ *   1. an explicit path (an error naming it when it does not exist),
+ *   2. a data folder (`options.dataDir`, then the `NUMLAB_DATA_DIR` environment variable): the first
+ *      of `source.fileNames` that exists there,
+ *   3. the download cache (`cacheDir()`: `NUMLAB_CACHE_DIR`, else `<repo>/data/cache`),
+ *   4. an HTTPS download of `source.url` into the cache, with a progress bar, written to a temporary
+ *      file and renamed into place only after the integrity checks pass (size ≥ `minBytes`, the
+ *      Content-Length matched, a full gzip decompression for `.gz`, the optional sha256).
+ *
+ * A truncated or corrupt download is reported and fetched once more; a file that still fails is an
+ * error, so nothing half-written is ever parsed. `readLines` iterates the lines of plain or gzip
+ * files (gzip is recognised by its magic bytes, not the file name).
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import * as path from "path";
+import * as zlib from "zlib";
+import { Readable } from "stream";
+import { pipeline } from "stream/promises";
+import { progress } from "../display/progress";
+
+/** A downloadable data file and the names it may have inside a data folder. */
+export interface DataSource {
+  /** Human name used in messages, e.g. "OEIS stripped". */
+  name: string;
+  /** The one documented origin (https only). The cached copy is named after its last path part. */
+  url: string;
+  /** Relative paths tried, in order, inside `NUMLAB_DATA_DIR`/`dataDir` (e.g. "oeis/stripped.gz"). */
+  fileNames: string[];
+  /** The download is gzip-compressed: verify it decompresses completely. */
+  gzip?: boolean;
+  /** Expected sha256 (hex) of the downloaded bytes. */
+  sha256?: string;
+  /** Smallest plausible size in bytes; anything smaller is treated as a failed download. */
+  minBytes?: number;
+}
+
+export interface LocateOptions {
+  /** Use exactly this file (error if it does not exist). */
+  path?: string;
+  /** A data folder searched before `NUMLAB_DATA_DIR`. */
+  dataDir?: string;
+  /** Allow downloading when nothing local is found. Default true. */
+  download?: boolean;
+  /** No progress bar or messages. */
+  quiet?: boolean;
+}
+
+export interface DownloadOptions {
+  /** Verify that the file is a complete gzip stream. */
+  gzip?: boolean;
+  /** Expected sha256 hex digest. */
+  sha256?: string;
+  /** Smallest acceptable size in bytes. */
+  minBytes?: number;
+  /** No progress bar or messages. */
+  quiet?: boolean;
+  /** Label of the progress bar. */
+  label?: string;
+  /** Extra attempts after a failed (truncated, corrupt, network) download. Default 1. */
+  retries?: number;
+  /** Socket inactivity timeout in ms. Default 60000. */
+  timeoutMs?: number;
+  /** Where messages go (default: stderr). */
+  log?: (message: string) => void;
+}
+
+export interface DownloadResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+  attempts: number;
+}
+
+/** An integrity failure of a downloaded or cached file. */
+export class DataIntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DataIntegrityError";
+  }
+}
+
+let cachedRepoRoot: string | null = null;
+
+/** The numlab package root: the nearest folder above this file whose package.json is numlab's. */
+export function repoRoot(): string {
+  if (cachedRepoRoot) return cachedRepoRoot;
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: string }).name === "numlab") {
+          cachedRepoRoot = dir;
+          return dir;
+        }
+      } catch {
+        // unreadable package.json: keep climbing
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  cachedRepoRoot = path.resolve(__dirname, "..", "..");
+  return cachedRepoRoot;
+}
+
+/** The download cache: `NUMLAB_CACHE_DIR`, else `<repo>/data/cache`. */
+export function cacheDir(): string {
+  const fromEnv = process.env.NUMLAB_CACHE_DIR;
+  return fromEnv && fromEnv.trim() !== "" ? path.resolve(fromEnv) : path.join(repoRoot(), "data", "cache");
+}
+
+/** The file name a source gets in the cache (the last part of its URL path). */
+export function cacheFileName(source: DataSource): string {
+  const base = path.posix.basename(new URL(source.url).pathname);
+  return base === "" ? source.name.replace(/[^A-Za-z0-9._-]+/g, "_") : base;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The data folders searched, in order: `dataDir`, then `NUMLAB_DATA_DIR`. */
+export function dataDirs(dataDir?: string): string[] {
+  const dirs: string[] = [];
+  if (dataDir) dirs.push(path.resolve(dataDir));
+  const env = process.env.NUMLAB_DATA_DIR;
+  if (env && env.trim() !== "") dirs.push(path.resolve(env));
+  return dirs;
+}
+
+/** Find a source locally (explicit path, data folders, cache) without downloading; null if absent. */
+export function findLocalDataFile(source: DataSource, options: { path?: string; dataDir?: string } = {}): string | null {
+  if (options.path !== undefined) return isFile(options.path) ? path.resolve(options.path) : null;
+  for (const dir of dataDirs(options.dataDir)) {
+    for (const name of source.fileNames) {
+      const candidate = path.join(dir, name);
+      if (isFile(candidate)) return candidate;
+    }
+  }
+  const cached = path.join(cacheDir(), cacheFileName(source));
+  return isFile(cached) ? cached : null;
+}
+
+/** Resolve a data file (see the module comment for the order); downloads into the cache if needed. */
+export async function locateDataFile(source: DataSource, options: LocateOptions = {}): Promise<string> {
+  if (options.path !== undefined) {
+    const p = path.resolve(options.path);
+    if (!isFile(p)) throw new Error(`${source.name}: file not found: ${options.path}`);
+    return p;
+  }
+  for (const dir of dataDirs(options.dataDir)) {
+    for (const name of source.fileNames) {
+      const candidate = path.join(dir, name);
+      if (isFile(candidate)) return candidate;
+    }
+  }
+  const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(m + "\n");
+  const cached = path.join(cacheDir(), cacheFileName(source));
+  if (isFile(cached)) {
+    try {
+      await verifyCachedFile(cached, source);
+      return cached;
+    } catch (err) {
+      log(`${source.name}: cached file ${cached} failed its check (${(err as Error).message}); downloading again`);
+      fs.rmSync(cached, { force: true });
+      fs.rmSync(markerPath(cached), { force: true });
+    }
+  }
+  if (options.download === false) {
+    const searched = dataDirs(options.dataDir).map((d) => source.fileNames.map((n) => path.join(d, n)).join(", "));
+    throw new Error(
+      `${source.name}: no local copy (searched ${[...searched, cached].join("; ") || cached}) and downloading is disabled; ` +
+        `pass a file path, set NUMLAB_DATA_DIR, or allow the download of ${source.url}`,
+    );
+  }
+  await downloadFile(source.url, cached, {
+    gzip: source.gzip,
+    sha256: source.sha256,
+    minBytes: source.minBytes,
+    quiet: options.quiet,
+    label: source.name,
+    log,
+  });
+  writeMarker(cached);
+  return cached;
+}
+
+// ---------------------------------------------------------------------------------------------
+// integrity
+
+function markerPath(file: string): string {
+  return file + ".verified.json";
+}
+
+interface Marker {
+  size: number;
+  mtimeMs: number;
+}
+
+function writeMarker(file: string): void {
+  const st = fs.statSync(file);
+  const marker: Marker = { size: st.size, mtimeMs: st.mtimeMs };
+  fs.writeFileSync(markerPath(file), JSON.stringify(marker) + "\n");
+}
+
+function markerMatches(file: string): boolean {
+  try {
+    const marker = JSON.parse(fs.readFileSync(markerPath(file), "utf8")) as Marker;
+    const st = fs.statSync(file);
+    return marker.size === st.size && marker.mtimeMs === st.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+/** Check a cached file once (the result is remembered in `<file>.verified.json`). */
+async function verifyCachedFile(file: string, source: DataSource): Promise<void> {
+  if (markerMatches(file)) return;
+  await verifyFile(file, { gzip: source.gzip, sha256: source.sha256, minBytes: source.minBytes });
+  writeMarker(file);
+}
+
+/** Decompress a whole gzip file, discarding the output; rejects on truncation or corruption. */
+export async function verifyGzip(file: string): Promise<number> {
+  let out = 0;
+  const sink = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of source) out += chunk.length;
+  };
+  try {
+    await pipeline(fs.createReadStream(file), zlib.createGunzip(), sink);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    throw new DataIntegrityError(`${file} is not a complete gzip file (${e.code ?? e.message})`);
+  }
+  return out;
+}
+
+/** sha256 hex digest of a file. */
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash("sha256");
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Run the checks of `opts` on a local file; throws `DataIntegrityError` naming the file. */
+export async function verifyFile(file: string, opts: { gzip?: boolean; sha256?: string; minBytes?: number }): Promise<void> {
+  const size = fs.statSync(file).size;
+  if (opts.minBytes !== undefined && size < opts.minBytes) {
+    throw new DataIntegrityError(`${file} has ${size} bytes, expected at least ${opts.minBytes}`);
+  }
+  if (opts.gzip) await verifyGzip(file);
+  if (opts.sha256) {
+    const got = await sha256File(file);
+    if (got !== opts.sha256.toLowerCase()) {
+      throw new DataIntegrityError(`${file}: sha256 ${got} does not match the expected ${opts.sha256}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// download
+
+function isLoopback(host: string): boolean {
+  return host === "127.0.0.1" || host === "localhost" || host === "[::1]" || host === "::1";
+}
+
+/**
+ * Only https: URLs are fetched. Plain http: is accepted for loopback hosts only (127.0.0.1,
+ * localhost, ::1), which is what the tests' local server uses.
+ */
+function checkUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`invalid download URL: ${url}`);
+  }
+  if (u.protocol === "https:") return u;
+  if (u.protocol === "http:" && isLoopback(u.hostname)) return u;
+  throw new Error(`refusing to download ${url}: only https: URLs are allowed`);
+}
+
+interface FetchOutcome {
+  bytes: number;
+  sha256: string;
+}
+
+function fetchOnce(url: string, dest: string, opts: DownloadOptions, redirectsLeft = 5): Promise<FetchOutcome> {
+  const u = checkUrl(url);
+  const client = u.protocol === "https:" ? https : http;
+  return new Promise<FetchOutcome>((resolve, reject) => {
+    const req = client.get(u, { headers: { "user-agent": "numlab", "accept-encoding": "identity" } }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        if (redirectsLeft <= 0) return reject(new Error(`too many redirects fetching ${url}`));
+        const next = new URL(res.headers.location, u).toString();
+        fetchOnce(next, dest, opts, redirectsLeft - 1).then(resolve, reject);
+        return;
+      }
+      if (status !== 200) {
+        res.resume();
+        return reject(new Error(`HTTP ${status} fetching ${url}`));
+      }
+      const lengthHeader = res.headers["content-length"];
+      const expected = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
+      const bar = progress({ total: expected, label: opts.label ?? path.basename(dest), unit: "B", mode: opts.quiet ? "silent" : undefined });
+      const hash = crypto.createHash("sha256");
+      let received = 0;
+      const out = fs.createWriteStream(dest);
+      let failed = false;
+      const fail = (err: Error): void => {
+        if (failed) return;
+        failed = true;
+        bar.done();
+        res.destroy();
+        // reject only once the temp file is closed, so the caller's cleanup cannot race its creation
+        if (out.closed) reject(err);
+        else {
+          out.once("close", () => reject(err));
+          out.destroy();
+        }
+      };
+      res.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        hash.update(chunk);
+        bar.set(received);
+      });
+      res.on("aborted", () => fail(new DataIntegrityError(`connection closed after ${received} bytes fetching ${url}`)));
+      res.on("error", (err) => fail(new DataIntegrityError(`download of ${url} failed after ${received} bytes: ${err.message}`)));
+      out.on("error", (err) => fail(err));
+      out.on("finish", () => {
+        if (failed) return;
+        bar.done();
+        if (expected !== undefined && Number.isFinite(expected) && received !== expected) {
+          failed = true;
+          return reject(new DataIntegrityError(`truncated download of ${url}: got ${received} of ${expected} bytes`));
+        }
+        resolve({ bytes: received, sha256: hash.digest("hex") });
+      });
+      res.pipe(out);
+    });
+    req.setTimeout(opts.timeoutMs ?? 60000, () => req.destroy(new Error(`timed out fetching ${url}`)));
+    req.on("error", (err) => reject(err));
+  });
+}
+
+/**
+ * Download `url` to `dest` through a temporary file in the same folder, verify it, and rename it
+ * into place. A failed attempt (network error, truncation, bad gzip, wrong sha256) is reported and
+ * retried `retries` times (default 1); the last error is thrown. `dest` is never left half-written.
+ */
+export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  checkUrl(url);
+  const log = opts.log ?? (opts.quiet ? () => undefined : (m: string) => process.stderr.write(m + "\n"));
+  const retries = opts.retries ?? 1;
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  let lastError: Error | null = null;
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    const tmp = `${dest}.part-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+    try {
+      if (!opts.quiet) log(`downloading ${url} → ${dest}${attempt > 1 ? ` (attempt ${attempt})` : ""}`);
+      const got = await fetchOnce(url, tmp, opts);
+      if (opts.minBytes !== undefined && got.bytes < opts.minBytes) {
+        throw new DataIntegrityError(`download of ${url} has ${got.bytes} bytes, expected at least ${opts.minBytes}`);
+      }
+      if (opts.gzip) await verifyGzip(tmp);
+      if (opts.sha256 && got.sha256 !== opts.sha256.toLowerCase()) {
+        throw new DataIntegrityError(`download of ${url}: sha256 ${got.sha256} does not match the expected ${opts.sha256}`);
+      }
+      fs.renameSync(tmp, dest);
+      return { path: dest, bytes: got.bytes, sha256: got.sha256, attempts: attempt };
+    } catch (err) {
+      lastError = err as Error;
+      fs.rmSync(tmp, { force: true });
+      if (attempt <= retries) log(`${lastError.message}; downloading again`);
+    }
+  }
+  throw new Error(`could not download ${url} after ${retries + 1} attempt(s): ${lastError?.message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading
+
+/** True when the file starts with the gzip magic bytes 1f 8b. */
+export function isGzipFile(file: string): boolean {
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(2);
+    const n = fs.readSync(fd, head, 0, 2, 0);
+    return n === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The decompressed bytes of a plain or gzip file as a stream of Buffers. A truncated or corrupt
+ * gzip makes the stream fail with a `DataIntegrityError` naming the file.
+ */
+export function openDataStream(file: string, options: { highWaterMark?: number } = {}): Readable {
+  const raw = fs.createReadStream(file, { highWaterMark: options.highWaterMark ?? 1 << 20 });
+  if (!isGzipFile(file)) return raw;
+  const gunzip = zlib.createGunzip({ chunkSize: 1 << 18 });
+  raw.on("error", (err) => gunzip.destroy(err));
+  raw.pipe(gunzip);
+  async function* decompressed(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (e.code === "ENOENT" || e.code === "EACCES") throw err;
+      throw new DataIntegrityError(`${file}: gzip data is truncated or corrupt (${e.code ?? e.message})`);
+    } finally {
+      raw.destroy();
+    }
+  }
+  return Readable.from(decompressed(), { objectMode: false });
+}
+
+/** A line and its 1-based number in the file. */
+export interface NumberedLine {
+  line: string;
+  lineNo: number;
+}
+
+/**
+ * Lines of a plain or gzip text file, with their 1-based line numbers. "\n" and "\r\n" endings
+ * are removed; a UTF-8 byte-order mark at the start of a line is dropped (some data files carry
+ * BOMs on the first or on several lines). A final line without newline is yielded; an empty
+ * final segment after the last newline is not.
+ */
+export async function* readNumberedLines(file: string): AsyncGenerator<NumberedLine> {
+  let rest = "";
+  let lineNo = 0;
+  const decoder = new TextDecoder("utf-8");
+  const clean = (s: string): string => {
+    if (s.length > 0 && s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+    if (s.length > 0 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    return s;
+  };
+  for await (const chunk of openDataStream(file)) {
+    const text = rest + decoder.decode(chunk as Buffer, { stream: true });
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf("\n", start);
+      if (nl < 0) break;
+      lineNo++;
+      yield { line: clean(text.slice(start, nl)), lineNo };
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest.length > 0) {
+    lineNo++;
+    yield { line: clean(rest), lineNo };
+  }
+}
+
+/**
+ * Lines of a plain or gzip text file as strings (see `readNumberedLines` for the rules; use that
+ * one when you need line numbers for error messages).
+ */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  for await (const { line } of readNumberedLines(file)) yield line;
+}

@@ -1,0 +1,275 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import { AddressInfo } from "net";
+import {
+  cacheDir,
+  DataSource,
+  downloadFile,
+  locateDataFile,
+  readLines,
+  readNumberedLines,
+  repoRoot,
+  verifyGzip,
+} from "../../src/data/download";
+
+// A generated fixture: a few hundred stripped-format lines, gzip-compressed.
+const fixtureText = Array.from({ length: 400 }, (_, i) => `A${String(i + 1).padStart(6, "0")} ,${i},${i * i},${i * 3 + 1},`).join("\n") + "\n";
+const fixtureGz = zlib.gzipSync(Buffer.from(fixtureText));
+const fixtureSha = crypto.createHash("sha256").update(fixtureGz).digest("hex");
+
+/** What the server sends for each request to a path: a list of behaviours consumed in order. */
+type Behaviour = "ok" | "truncate-with-length" | "truncate-chunked" | "corrupt" | "404";
+const plans = new Map<string, Behaviour[]>();
+const hits = new Map<string, number>();
+let server: http.Server;
+let base = "";
+
+function corrupted(): Buffer {
+  const b = Buffer.from(fixtureGz);
+  // flip bytes in the middle of the deflate data: decompression fails or the CRC check does
+  for (let i = 20; i < 40; i++) b[i] ^= 0x5a;
+  return b;
+}
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    hits.set(url, (hits.get(url) ?? 0) + 1);
+    const plan = plans.get(url) ?? [];
+    const behaviour: Behaviour = plan.length > 1 ? plan.shift()! : plan[0] ?? "404";
+    switch (behaviour) {
+      case "ok":
+        res.writeHead(200, { "content-length": fixtureGz.length });
+        res.end(fixtureGz);
+        break;
+      case "truncate-with-length":
+        // announce the full length, send half, then drop the connection
+        res.writeHead(200, { "content-length": fixtureGz.length });
+        res.write(fixtureGz.subarray(0, Math.floor(fixtureGz.length / 2)), () => res.destroy());
+        break;
+      case "truncate-chunked":
+        // no length header: the only way to notice is the incomplete gzip stream
+        res.writeHead(200);
+        res.end(fixtureGz.subarray(0, fixtureGz.length - 30));
+        break;
+      case "corrupt": {
+        const c = corrupted();
+        res.writeHead(200, { "content-length": c.length });
+        res.end(c);
+        break;
+      }
+      case "404":
+        res.writeHead(404);
+        res.end("not found");
+        break;
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(() => {
+  server.close();
+});
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "numlab-dl-"));
+}
+
+function source(route: string, extra: Partial<DataSource> = {}): DataSource {
+  return { name: "fixture", url: `${base}${route}`, fileNames: ["fixture/stripped.gz", "stripped.gz"], gzip: true, ...extra };
+}
+
+/** Run `fn` with NUMLAB_CACHE_DIR pointing at a fresh folder and NUMLAB_DATA_DIR unset. */
+async function withCache<T>(fn: (cache: string) => Promise<T>): Promise<T> {
+  const saved = { cache: process.env.NUMLAB_CACHE_DIR, data: process.env.NUMLAB_DATA_DIR };
+  const cache = tempDir();
+  process.env.NUMLAB_CACHE_DIR = cache;
+  delete process.env.NUMLAB_DATA_DIR;
+  try {
+    return await fn(cache);
+  } finally {
+    if (saved.cache === undefined) delete process.env.NUMLAB_CACHE_DIR;
+    else process.env.NUMLAB_CACHE_DIR = saved.cache;
+    if (saved.data === undefined) delete process.env.NUMLAB_DATA_DIR;
+    else process.env.NUMLAB_DATA_DIR = saved.data;
+  }
+}
+
+function leftovers(dir: string): string[] {
+  return fs.readdirSync(dir).filter((f) => f.includes(".part-"));
+}
+
+test("repoRoot finds the numlab package and cacheDir defaults to <repo>/data/cache", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), "package.json"), "utf8")) as { name: string };
+  assert.equal(pkg.name, "numlab");
+  const saved = process.env.NUMLAB_CACHE_DIR;
+  delete process.env.NUMLAB_CACHE_DIR;
+  try {
+    assert.equal(cacheDir(), path.join(repoRoot(), "data", "cache"));
+    process.env.NUMLAB_CACHE_DIR = "/tmp/some-cache";
+    assert.equal(cacheDir(), "/tmp/some-cache");
+  } finally {
+    if (saved === undefined) delete process.env.NUMLAB_CACHE_DIR;
+    else process.env.NUMLAB_CACHE_DIR = saved;
+  }
+});
+
+test("downloads into the cache once, then serves the cached copy", async () => {
+  await withCache(async (cache) => {
+    plans.set("/good/stripped.gz", ["ok"]);
+    const src = source("/good/stripped.gz", { sha256: fixtureSha, minBytes: 100 });
+    const file = await locateDataFile(src, { quiet: true });
+    assert.equal(file, path.join(cache, "stripped.gz"));
+    assert.deepEqual(fs.readFileSync(file), fixtureGz);
+    const again = await locateDataFile(src, { quiet: true });
+    assert.equal(again, file);
+    assert.equal(hits.get("/good/stripped.gz"), 1, "the second call must not download");
+    assert.deepEqual(leftovers(cache), []);
+    const lines: string[] = [];
+    for await (const line of readLines(file)) lines.push(line);
+    assert.equal(lines.length, 400);
+    assert.equal(lines[2], "A000003 ,2,4,7,");
+  });
+});
+
+test("a truncated response (short of Content-Length) is detected and downloaded again", async () => {
+  await withCache(async (cache) => {
+    plans.set("/trunc/stripped.gz", ["truncate-with-length", "ok"]);
+    const messages: string[] = [];
+    const dest = path.join(cache, "stripped.gz");
+    const result = await downloadFile(`${base}/trunc/stripped.gz`, dest, { gzip: true, quiet: true, log: (m) => messages.push(m) });
+    assert.equal(result.attempts, 2);
+    assert.deepEqual(fs.readFileSync(dest), fixtureGz);
+    assert.ok(messages.some((m) => /downloading again/.test(m)), messages.join("\n"));
+    assert.deepEqual(leftovers(cache), []);
+  });
+});
+
+test("a truncated gzip without Content-Length is caught by the full decompression check", async () => {
+  await withCache(async (cache) => {
+    plans.set("/chunked/stripped.gz", ["truncate-chunked", "ok"]);
+    const messages: string[] = [];
+    const dest = path.join(cache, "stripped.gz");
+    const result = await downloadFile(`${base}/chunked/stripped.gz`, dest, { gzip: true, quiet: true, log: (m) => messages.push(m) });
+    assert.equal(result.attempts, 2);
+    assert.ok(messages.some((m) => /gzip/.test(m)), messages.join("\n"));
+    assert.equal(await verifyGzip(dest), fixtureText.length);
+  });
+});
+
+test("a corrupt download that stays corrupt is reported and never lands in the cache", async () => {
+  await withCache(async (cache) => {
+    plans.set("/corrupt/stripped.gz", ["corrupt"]);
+    const before = hits.get("/corrupt/stripped.gz") ?? 0;
+    await assert.rejects(locateDataFile(source("/corrupt/stripped.gz"), { quiet: true }), /could not download .* after 2 attempt\(s\).*gzip/);
+    assert.equal((hits.get("/corrupt/stripped.gz") ?? 0) - before, 2, "one retry");
+    assert.equal(fs.existsSync(path.join(cache, "stripped.gz")), false);
+    assert.deepEqual(leftovers(cache), []);
+  });
+});
+
+test("a wrong sha256 is rejected", async () => {
+  await withCache(async (cache) => {
+    plans.set("/sha/stripped.gz", ["ok"]);
+    await assert.rejects(
+      locateDataFile(source("/sha/stripped.gz", { sha256: "0".repeat(64) }), { quiet: true }),
+      /sha256/,
+    );
+    assert.equal(fs.existsSync(path.join(cache, "stripped.gz")), false);
+  });
+});
+
+test("a damaged cached file is noticed and replaced by a fresh download", async () => {
+  await withCache(async (cache) => {
+    plans.set("/damaged/stripped.gz", ["ok"]);
+    const src = source("/damaged/stripped.gz");
+    const file = await locateDataFile(src, { quiet: true });
+    fs.writeFileSync(file, fixtureGz.subarray(0, 50)); // damage it behind the cache's back
+    const first = hits.get("/damaged/stripped.gz")!;
+    const again = await locateDataFile(src, { quiet: true });
+    assert.equal(hits.get("/damaged/stripped.gz"), first + 1);
+    assert.deepEqual(fs.readFileSync(again), fixtureGz);
+  });
+});
+
+test("HTTP errors, non-https URLs and disabled downloads give clear errors", async () => {
+  await withCache(async () => {
+    plans.set("/missing.gz", ["404"]);
+    await assert.rejects(downloadFile(`${base}/missing.gz`, path.join(tempDir(), "x.gz"), { quiet: true, retries: 0 }), /HTTP 404/);
+    await assert.rejects(downloadFile("http://example.com/stripped.gz", path.join(tempDir(), "x.gz"), { quiet: true }), /only https/);
+    await assert.rejects(downloadFile("ftp://oeis.org/stripped.gz", path.join(tempDir(), "x.gz"), { quiet: true }), /only https/);
+    await assert.rejects(locateDataFile(source("/never.gz"), { download: false, quiet: true }), /downloading is disabled/);
+    assert.equal(hits.get("/never.gz"), undefined);
+  });
+});
+
+test("explicit path > dataDir > NUMLAB_DATA_DIR > cache", async () => {
+  await withCache(async (cache) => {
+    const src = source("/unused/stripped.gz");
+    const cached = path.join(cache, "stripped.gz"); // the cache name is the URL's last path part
+    fs.writeFileSync(cached, fixtureGz);
+    assert.equal(await locateDataFile(src, { download: false, quiet: true }), cached);
+
+    const envDir = tempDir();
+    fs.writeFileSync(path.join(envDir, "stripped.gz"), fixtureGz);
+    process.env.NUMLAB_DATA_DIR = envDir;
+    assert.equal(await locateDataFile(src, { download: false }), path.join(envDir, "stripped.gz"));
+    // the first listed file name wins inside a folder
+    fs.mkdirSync(path.join(envDir, "fixture"));
+    fs.writeFileSync(path.join(envDir, "fixture", "stripped.gz"), fixtureGz);
+    assert.equal(await locateDataFile(src, { download: false }), path.join(envDir, "fixture", "stripped.gz"));
+
+    const optDir = tempDir();
+    fs.writeFileSync(path.join(optDir, "stripped.gz"), fixtureGz);
+    assert.equal(await locateDataFile(src, { dataDir: optDir, download: false }), path.join(optDir, "stripped.gz"));
+
+    const explicit = path.join(tempDir(), "mine.txt");
+    fs.writeFileSync(explicit, fixtureText);
+    assert.equal(await locateDataFile(src, { path: explicit, dataDir: optDir }), explicit);
+    await assert.rejects(locateDataFile(src, { path: "/no/such/file.txt" }), /file not found: \/no\/such\/file\.txt/);
+    assert.equal(hits.get("/unused/stripped.gz"), undefined);
+  });
+});
+
+test("readLines handles plain and gzip files, BOMs, CRLF and a missing final newline", async () => {
+  const dir = tempDir();
+  const text = "\uFEFFfirst\r\nsecond\n\n\uFEFFfourth\nlast";
+  fs.writeFileSync(path.join(dir, "a.txt"), text);
+  fs.writeFileSync(path.join(dir, "a.gz"), zlib.gzipSync(Buffer.from(text)));
+  // gzip is detected by content, so a misleading extension still works
+  fs.writeFileSync(path.join(dir, "b.txt"), zlib.gzipSync(Buffer.from(text)));
+  for (const name of ["a.txt", "a.gz", "b.txt"]) {
+    const got: string[] = [];
+    for await (const line of readLines(path.join(dir, name))) got.push(line);
+    assert.deepEqual(got, ["first", "second", "", "fourth", "last"], name);
+  }
+  const numbered: number[] = [];
+  for await (const { lineNo } of readNumberedLines(path.join(dir, "a.gz"))) numbered.push(lineNo);
+  assert.deepEqual(numbered, [1, 2, 3, 4, 5]);
+  // a multi-byte character split across chunk boundaries survives: a long line of "é"
+  const long = "é".repeat(1 << 20) + "\nend\n";
+  fs.writeFileSync(path.join(dir, "long.txt"), long);
+  const lines: string[] = [];
+  for await (const line of readLines(path.join(dir, "long.txt"))) lines.push(line);
+  assert.equal(lines[0].length, 1 << 20);
+  assert.equal(lines[1], "end");
+});
+
+test("readLines on a truncated gzip fails with an error naming the file", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, "cut.gz");
+  fs.writeFileSync(file, fixtureGz.subarray(0, fixtureGz.length - 20));
+  await assert.rejects(
+    (async () => {
+      for await (const _ of readLines(file)) void _;
+    })(),
+    (err: Error) => err.message.includes(file) && /truncated or corrupt/.test(err.message),
+  );
+});
