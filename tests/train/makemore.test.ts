@@ -1,0 +1,85 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { buildDataset, buildSplitDatasets, splitWords } from "../../src/datasets/char-contexts";
+import { disposeMlpLm } from "../../src/models/mlp-lm";
+import { Rng } from "../../src/random";
+import { readMetrics, loadCheckpoint } from "../../src/train/run-dir";
+import { datasetLoss, evaluateSplits, lrFinder, makemoreLearningRate, resolveMakemoreConfig, sampleNames, sweepMakemore, sweepPoints, trainMakemore } from "../../src/train/makemore";
+
+tf.setBackend("cpu");
+
+/** A tiny generated word list with structure to learn (syllables from a small set). */
+function tinyWords(n: number, seed: number): string[] {
+  const rng = new Rng(seed);
+  const syllables = ["ka", "ri", "na", "lo", "me", "su"];
+  return Array.from({ length: n }, () => Array.from({ length: rng.int(1, 4) }, () => syllables[rng.int(0, syllables.length)]).join(""));
+}
+
+test("SGD lowers the loss on a tiny word list, and the run directory is written", () => {
+  const data = buildDataset(tinyWords(200, 1), 3);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "numlab-mk-")), "run");
+  const run = trainMakemore(data, { blockSize: 3, embeddingDim: 4, hidden: 32, steps: 300, batchSize: 32, seed: 3 }, { out, progress: false, curvePoints: 10 });
+  const before = Math.log(27);
+  const after = datasetLoss(run.model, data);
+  assert.ok(after < before - 0.7, `loss ${after} did not fall well below ${before}`);
+  assert.equal(run.curve.length, 10);
+  assert.equal(run.curve.at(-1)!.step, 300);
+  assert.equal(readMetrics(out).length, 10);
+  const ckpt = loadCheckpoint(out);
+  assert.ok(ckpt);
+  assert.deepEqual(ckpt.tensors.C.shape, [27, 4]);
+  disposeMlpLm(run.model);
+});
+
+test("the learning rate is 0.1 then 0.01 from half the steps", () => {
+  const c = resolveMakemoreConfig({ blockSize: 3, embeddingDim: 10, hidden: 200 });
+  assert.equal(c.steps, 200000);
+  assert.equal(makemoreLearningRate(99999, c), 0.1);
+  assert.equal(makemoreLearningRate(100000, c), 0.01);
+});
+
+test("sampling is deterministic for a seed and yields a–z names", () => {
+  const data = buildDataset(tinyWords(100, 2), 2);
+  const run = trainMakemore(data, { blockSize: 2, embeddingDim: 3, hidden: 16, steps: 50, seed: 1 }, { progress: false });
+  const a = sampleNames(run.model, 8, new Rng(10));
+  const b = sampleNames(run.model, 8, new Rng(10));
+  const c = sampleNames(run.model, 8, new Rng(11));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  for (const name of a) assert.match(name, /^[a-z]*$/);
+  disposeMlpLm(run.model);
+});
+
+test("lrFinder sweeps 10^-3..10^0 and returns one loss per step", () => {
+  const data = buildDataset(tinyWords(50, 3), 3);
+  const r = lrFinder(data, { blockSize: 3, embeddingDim: 2, hidden: 8 }, { steps: 40 });
+  assert.equal(r.losses.length, 40);
+  assert.equal(r.exponents[0], -3);
+  assert.equal(r.exponents[39], 0);
+  assert.ok(Math.abs(r.learningRates[0] - 0.001) < 1e-12);
+  assert.ok(r.losses.every(Number.isFinite));
+});
+
+test("sweepMakemore trains every grid point and tabulates split losses", () => {
+  const words = splitWords(tinyWords(150, 4), new Rng(0));
+  const grid = { blockSize: [2, 3], embeddingDim: [2], hidden: [8, 12], batchSize: [16] };
+  assert.equal(sweepPoints(grid).length, 4);
+  const rows = sweepMakemore(words, grid, { steps: 20, progress: false });
+  assert.equal(rows.length, 4);
+  assert.deepEqual(rows.map((r) => [r.block, r.hidden]), [[2, 8], [2, 12], [3, 8], [3, 12]]);
+  assert.equal(rows[0].params, 27 * 2 + 4 * 8 + 8 + 8 * 27 + 27);
+  for (const r of rows) assert.ok([r.train, r.dev, r.test].every((x) => Number.isFinite(x) && x > 0));
+});
+
+test("evaluateSplits returns one loss per split", () => {
+  const splits = buildSplitDatasets(splitWords(tinyWords(60, 5), new Rng(1)), 2);
+  const run = trainMakemore(splits.train, { blockSize: 2, embeddingDim: 2, hidden: 4, steps: 5 }, { progress: false });
+  const l = evaluateSplits(run.model, splits);
+  assert.deepEqual(Object.keys(l), ["train", "dev", "test"]);
+  assert.ok(Math.abs(l.train - datasetLoss(run.model, splits.train, 7)) < 1e-4);
+  disposeMlpLm(run.model);
+});
