@@ -1,0 +1,167 @@
+/**
+ * The arithmetic tasks as seq2seq data, made on the fly from a seeded generator and checked by
+ * plain arithmetic while they are made:
+ *  - addition: pairs (a, b) with a, b in [0, max), split at random into train/test by pair;
+ *  - factorization: every n with 2 ≤ n ≤ max, target = its prime factors ascending (12 → 2x2x3).
+ * A problem is identified by an integer key (the pair index a·max + b, or n itself), so a split is
+ * just two key arrays and a data cursor is an epoch number plus a position.
+ */
+import { Rng } from "../random";
+import { factorizeWith, smallestPrimeFactors } from "../math/primes";
+import { BaseNTokenizer, baseNTokenizer } from "../tokenizers/base-n";
+import { Seq2SeqBatch, collateSeq2Seq } from "./seq2seq-collate";
+
+export type ArithmeticTask = "addition" | "factorization";
+
+export interface ArithmeticDataConfig {
+  task: ArithmeticTask;
+  base: number;
+  /** addition: operands in [0, max); factorization: 2 ≤ n ≤ max. */
+  max: number;
+  /** Fraction of problems held out for testing (default 0.1). */
+  testFraction: number;
+  /** Seed of the split. */
+  splitSeed: number;
+}
+
+export interface ArithmeticProblem {
+  key: number;
+  /** addition: [a, b]; factorization: [n]. */
+  operands: number[];
+  /** addition: [a + b]; factorization: prime factors ascending. */
+  answer: number[];
+}
+
+export interface ArithmeticSplit {
+  train: Int32Array;
+  test: Int32Array;
+}
+
+export interface ArithmeticData {
+  config: ArithmeticDataConfig;
+  tokenizer: BaseNTokenizer;
+  split: ArithmeticSplit;
+  /** The problem with this key (answer verified). */
+  problem(key: number): ArithmeticProblem;
+  /** Token ids `<sos> … <eos>` of the problem and of its answer. */
+  encode(problem: ArithmeticProblem): { source: number[]; target: number[] };
+  /** Longest source and target in tokens (for the model's maxLength). */
+  maxSourceLength: number;
+  maxTargetLength: number;
+}
+
+function checkConfig(c: ArithmeticDataConfig): void {
+  if (c.task !== "addition" && c.task !== "factorization") throw new Error(`task must be "addition" or "factorization", got "${c.task}"`);
+  if (!(Number.isInteger(c.max) && c.max >= (c.task === "addition" ? 2 : 3))) throw new Error(`max must be an integer ≥ ${c.task === "addition" ? 2 : 3}, got ${c.max}`);
+  if (c.task === "addition" && c.max > 46340) throw new Error(`addition: max ${c.max} is too large (at most 46340, pairs are enumerated)`);
+  if (c.task === "factorization" && c.max > 1 << 26) throw new Error(`factorization: max ${c.max} is too large for the sieve (at most 2^26)`);
+  if (!(c.testFraction > 0 && c.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${c.testFraction}`);
+}
+
+/** The keys of all problems of a task. */
+function allKeys(c: ArithmeticDataConfig): Int32Array {
+  if (c.task === "addition") return Int32Array.from({ length: c.max * c.max }, (_, i) => i);
+  return Int32Array.from({ length: c.max - 1 }, (_, i) => i + 2);
+}
+
+/** Seeded random train/test split of all problems (test = the first ⌈fraction·n⌉ of a permutation, sorted). */
+export function arithmeticSplit(c: ArithmeticDataConfig): ArithmeticSplit {
+  checkConfig(c);
+  const keys = allKeys(c);
+  new Rng(c.splitSeed).shuffle(keys);
+  const nTest = Math.ceil(keys.length * c.testFraction);
+  return { test: keys.slice(0, nTest).sort(), train: keys.slice(nTest).sort() };
+}
+
+/** Build the task's data: tokenizer, split and the problem generator. */
+export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<ArithmeticDataConfig, "task" | "max">): ArithmeticData {
+  const config: ArithmeticDataConfig = { base: 10, testFraction: 0.1, splitSeed: 0, ...partial };
+  checkConfig(config);
+  const tokenizer = baseNTokenizer(config.base);
+  const split = arithmeticSplit(config);
+  const spf = config.task === "factorization" ? smallestPrimeFactors(config.max) : null;
+  const problem = (key: number): ArithmeticProblem => {
+    if (config.task === "addition") {
+      if (!(Number.isInteger(key) && key >= 0 && key < config.max * config.max)) throw new Error(`addition: key ${key} out of range`);
+      const a = Math.floor(key / config.max);
+      const b = key % config.max;
+      const sum = a + b;
+      if (sum - a !== b) throw new Error(`addition check failed for ${a} + ${b}`);
+      return { key, operands: [a, b], answer: [sum] };
+    }
+    const factors = factorizeWith(spf as Uint32Array, key);
+    let product = 1;
+    for (let i = 0; i < factors.length; i++) {
+      if (i > 0 && factors[i] < factors[i - 1]) throw new Error(`factorization of ${key}: factors not ascending`);
+      product *= factors[i];
+    }
+    if (product !== key) throw new Error(`factorization check failed: ${factors.join("x")} ≠ ${key}`);
+    return { key, operands: [key], answer: factors };
+  };
+  const encode = (p: ArithmeticProblem) => ({
+    source: config.task === "addition" ? tokenizer.encodeAddition(p.operands[0], p.operands[1]) : tokenizer.encodeInteger(p.operands[0]),
+    target: tokenizer.encodeFactors(p.answer),
+  });
+  // lengths: the largest operands give the longest source; for factorization the longest answer is the power of 2
+  const digits = (n: number) => tokenizer.encodeNumber(n).length;
+  const maxSourceLength = config.task === "addition" ? 3 + 2 * digits(config.max - 1) : 2 + digits(config.max);
+  let maxTargetLength: number;
+  if (config.task === "addition") maxTargetLength = 2 + digits(2 * (config.max - 1));
+  else {
+    maxTargetLength = 0;
+    for (let n = 2; n <= config.max; n++) {
+      let length = 1; // <sos>, then digits and separators, then <eos>
+      for (let x = n; x > 1; x /= (spf as Uint32Array)[x]) length += digits((spf as Uint32Array)[x]) + 1;
+      maxTargetLength = Math.max(maxTargetLength, length);
+    }
+  }
+  return { config, tokenizer, split, problem, encode, maxSourceLength, maxTargetLength };
+}
+
+/**
+ * Training batches over a key list, forever: each epoch is a fresh seeded permutation.
+ * The cursor (epoch, position) is part of the checkpoint so a resumed run continues the same stream.
+ */
+export interface ArithmeticBatchStream {
+  next(): Seq2SeqBatch;
+  cursor(): { epoch: number; position: number };
+  seek(cursor: { epoch: number; position: number }): void;
+}
+
+export function arithmeticBatchStream(data: ArithmeticData, keys: Int32Array, batchSize: number, seed: number): ArithmeticBatchStream {
+  if (keys.length === 0) throw new Error("arithmeticBatchStream: no problems to train on");
+  let epoch = 0;
+  let position = 0;
+  let order = new Rng(seed).shuffle(Int32Array.from(keys));
+  const reshuffle = () => (order = new Rng(seed + 7919 * epoch).shuffle(Int32Array.from(keys)));
+  return {
+    next() {
+      const examples = [];
+      for (let i = 0; i < batchSize; i++) {
+        if (position >= order.length) {
+          epoch++;
+          position = 0;
+          reshuffle();
+        }
+        examples.push(data.encode(data.problem(order[position++])));
+      }
+      return collateSeq2Seq(examples, data.tokenizer.padId);
+    },
+    cursor: () => ({ epoch, position }),
+    seek(c) {
+      epoch = c.epoch;
+      position = c.position;
+      if (epoch === 0) order = new Rng(seed).shuffle(Int32Array.from(keys));
+      else reshuffle();
+    },
+  };
+}
+
+/** Padded batches over a list of keys in order (evaluation). */
+export function* arithmeticBatches(data: ArithmeticData, keys: ArrayLike<number>, batchSize: number): Generator<Seq2SeqBatch> {
+  for (let s = 0; s < keys.length; s += batchSize) {
+    const examples = [];
+    for (let i = s; i < Math.min(keys.length, s + batchSize); i++) examples.push(data.encode(data.problem(keys[i])));
+    yield collateSeq2Seq(examples, data.tokenizer.padId);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Scoring arithmetic models by plain arithmetic on their decoded outputs (never by comparing
+ * token strings with a stored answer):
+ *  - addition: a candidate is right when it parses as one number equal to a + b;
+ *  - factorization: "correct product" when the decoded factors multiply to n, "correct
+ *    factorization" when they also are all prime; "predicted as prime" counts composite n whose top
+ *    candidate is n itself (the typical failure).
+ * top1 uses the best beam; anyOfK any of the k beams.
+ */
+import { Transformer } from "../models/transformer";
+import { BeamCandidate, beamSearch } from "../models/decoding";
+import { isPrime } from "../math/primes";
+import { ArithmeticData } from "../datasets/arithmetic";
+
+export interface ArithmeticEvaluation {
+  task: "addition" | "factorization";
+  n: number;
+  beams: number;
+  top1: number;
+  anyOfK: number;
+  /** Factorization: share of inputs with some beam whose factors multiply to n (null for addition). */
+  correctProduct: number | null;
+  /** Factorization: share of inputs with some beam that is a correct prime factorization (null for addition). */
+  correctFactorization: number | null;
+  /** Per beam index: share of inputs where that beam is right (addition: right sum; factorization: correct factorization). */
+  perBeamCorrect: number[];
+  /** Factorization: per beam index, share with the right product. */
+  perBeamCorrectProduct: number[] | null;
+  /** Factorization: composite inputs whose top beam is the input itself. */
+  predictedAsPrime: number | null;
+  /** A few examples: input text, best candidate text, right or not. */
+  examples: { input: string; prediction: string; correct: boolean }[];
+}
+
+/** Is this candidate a right answer to the problem with these operands? */
+export function judgeCandidate(task: "addition" | "factorization", operands: readonly number[], numbers: number[] | null): { correct: boolean; correctProduct: boolean } {
+  if (!numbers) return { correct: false, correctProduct: false };
+  if (task === "addition") {
+    const ok = numbers.length === 1 && numbers[0] === operands[0] + operands[1];
+    return { correct: ok, correctProduct: ok };
+  }
+  const n = operands[0];
+  let product = 1;
+  for (const f of numbers) product *= f;
+  const correctProduct = product === n;
+  return { correct: correctProduct && numbers.every(isPrime), correctProduct };
+}
+
+/** Decode every key with beam search and score the candidates. */
+export function evaluateArithmetic(
+  model: Transformer,
+  data: ArithmeticData,
+  keys: ArrayLike<number>,
+  options: { beams?: number; batchSize?: number; exampleCount?: number } = {},
+): ArithmeticEvaluation {
+  const beams = options.beams ?? 1;
+  const tok = data.tokenizer;
+  const task = data.config.task;
+  const problems = Array.from(keys, (k) => data.problem(k));
+  const sources = problems.map((p) => data.encode(p).source);
+  const results: BeamCandidate[][] = beamSearch(model, sources, {
+    beams,
+    sosId: tok.sosId,
+    eosId: tok.eosId,
+    maxTokens: data.maxTargetLength + 2,
+    batchSize: options.batchSize ?? 512,
+  });
+  let top1 = 0;
+  let any = 0;
+  let anyProduct = 0;
+  let asPrime = 0;
+  const perBeam = new Array(beams).fill(0);
+  const perBeamProduct = new Array(beams).fill(0);
+  const examples: ArithmeticEvaluation["examples"] = [];
+  problems.forEach((p, i) => {
+    const judged = results[i].map((c) => judgeCandidate(task, p.operands, tok.decodeNumbers(c.tokens)));
+    if (judged[0]?.correct) top1++;
+    if (judged.some((j) => j.correct)) any++;
+    if (judged.some((j) => j.correctProduct)) anyProduct++;
+    judged.forEach((j, b) => {
+      if (j.correct) perBeam[b]++;
+      if (j.correctProduct) perBeamProduct[b]++;
+    });
+    if (task === "factorization" && !isPrime(p.operands[0])) {
+      const best = results[i][0] ? tok.decodeNumbers(results[i][0].tokens) : null;
+      if (best && best.length === 1 && best[0] === p.operands[0]) asPrime++;
+    }
+    if (examples.length < (options.exampleCount ?? 10)) {
+      examples.push({ input: tok.toText(data.encode(p).source.slice(1, -1)), prediction: results[i][0] ? tok.toText(results[i][0].tokens) : "", correct: Boolean(judged[0]?.correct) });
+    }
+  });
+  const n = problems.length;
+  const share = (x: number) => (n ? x / n : NaN);
+  return {
+    task,
+    n,
+    beams,
+    top1: share(top1),
+    anyOfK: share(any),
+    correctProduct: task === "factorization" ? share(anyProduct) : null,
+    correctFactorization: task === "factorization" ? share(any) : null,
+    perBeamCorrect: perBeam.map(share),
+    perBeamCorrectProduct: task === "factorization" ? perBeamProduct.map(share) : null,
+    predictedAsPrime: task === "factorization" ? asPrime : null,
+    examples,
+  };
+}
+
+export interface AdditionGridPoint {
+  a: number;
+  b: number;
+  /** Index of the first beam with the right sum; -1 when none of the k beams is right. */
+  firstCorrectBeam: number;
+}
+
+/**
+ * The addition generalization grid: a random sample (fraction `sample`) of the pairs a, b in
+ * [0, size) decoded with `beams` beams; each point records the first beam that has the right sum.
+ * Operands beyond the training range test generalization.
+ */
+export function additionGrid(
+  model: Transformer,
+  data: ArithmeticData,
+  options: { size?: number; sample?: number; beams?: number; seed?: number; batchSize?: number } = {},
+): AdditionGridPoint[] {
+  const size = options.size ?? 400;
+  const sample = options.sample ?? 0.01;
+  const beams = options.beams ?? 5;
+  const tok = data.tokenizer;
+  // seeded sample without replacement (deterministic stride-free choice)
+  let state = (options.seed ?? 0) >>> 0;
+  const rand = () => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return state / 4294967296;
+  };
+  const pairs: [number, number][] = [];
+  for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) if (rand() < sample) pairs.push([a, b]);
+  const results = beamSearch(
+    model,
+    pairs.map(([a, b]) => tok.encodeAddition(a, b)),
+    { beams, sosId: tok.sosId, eosId: tok.eosId, maxTokens: tok.encodeNumber(2 * size).length + 2, batchSize: options.batchSize ?? 512 },
+  );
+  return pairs.map(([a, b], i) => ({
+    a,
+    b,
+    firstCorrectBeam: results[i].findIndex((c) => judgeCandidate("addition", [a, b], tok.decodeNumbers(c.tokens)).correct),
+  }));
+}

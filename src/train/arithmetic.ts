@@ -1,0 +1,158 @@
+/**
+ * Training and loading arithmetic runs (addition / factorization) on the shared seq2seq loop.
+ * A run directory's config.json holds `{ kind: "arith", data, model, train }`; `loadArithmeticRun`
+ * rebuilds the data split and the model from it, so evaluation always uses the run's own held-out set.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData } from "../datasets/arithmetic";
+import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
+import { evaluateArithmetic } from "../eval/arithmetic";
+import { CHECKPOINT_DIR, CONFIG_FILE, Json, METRICS_FILE, createRun, loadCheckpoint, readConfig, saveCheckpoint } from "./run-dir";
+import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
+
+export interface ArithmeticRunConfig {
+  kind: "arith";
+  data: ArithmeticDataConfig;
+  model: TransformerConfig;
+  train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number };
+}
+
+export interface ArithmeticTrainOptions {
+  data: Partial<ArithmeticDataConfig> & Pick<ArithmeticDataConfig, "task" | "max">;
+  model?: Partial<Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize" | "maxLength">>;
+  /** Training settings; on resume only `steps` (the new total) is taken from here, the rest comes from the run. */
+  train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number };
+  out: string;
+  resume?: boolean;
+  label?: string;
+  onEval?(record: Record<string, number>): void;
+}
+
+export interface ArithmeticRun {
+  /** The run directory (config.json, metrics.jsonl, checkpoint/). */
+  dir: string;
+  config: ArithmeticRunConfig;
+  data: ArithmeticData;
+  model: Transformer;
+}
+
+function buildRun(dir: string, config: ArithmeticRunConfig): ArithmeticRun {
+  const data = arithmeticData(config.data);
+  const model = createTransformer(config.model);
+  return { dir, config, data, model };
+}
+
+/** Train (or resume) an arithmetic model into `options.out`. */
+export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<ArithmeticRun & { summary: Seq2SeqTrainSummary; parameters: number }> {
+  const data0 = arithmeticData(options.data);
+  const config: ArithmeticRunConfig = {
+    kind: "arith",
+    data: data0.config,
+    model: {
+      sourceVocabSize: data0.tokenizer.vocabSize,
+      targetVocabSize: data0.tokenizer.vocabSize,
+      hidden: 128,
+      encoderLayers: 2,
+      decoderLayers: 2,
+      heads: 4,
+      ffHidden: 256,
+      dropout: 0.1,
+      positional: "sinusoidal",
+      norm: "pre",
+      attentionGain: 0.5,
+      padId: data0.tokenizer.padId,
+      seed: 0,
+      ...options.model,
+      maxLength: Math.max(data0.maxSourceLength, data0.maxTargetLength) + 2,
+    },
+    train: {
+      learningRate: 1e-3,
+      warmupSteps: 200,
+      schedule: "cosine",
+      clipNorm: 1,
+      evalEvery: 100,
+      checkpointEvery: 100,
+      seed: 0,
+      batchSize: 128,
+      evalSize: 256,
+      steps: 3000,
+      ...options.train,
+    },
+  };
+  const used = createRun(options.out, config, { resume: options.resume });
+  if (options.resume && options.train.steps !== undefined) used.train.steps = options.train.steps;
+  const run = buildRun(options.out, used);
+  const { data, model } = run;
+  const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1);
+  const evalKeys = data.split.test.slice(0, used.train.evalSize);
+  const summary = await trainSeq2Seq(
+    model,
+    {
+      nextBatch: () => stream.next(),
+      cursor: () => stream.cursor() as unknown as Json,
+      seek: (c) => stream.seek(c as unknown as { epoch: number; position: number }),
+      evaluate: (m) => {
+        const valLoss = meanBatchLoss(m, arithmeticBatches(data, evalKeys, 256));
+        const scores = evaluateArithmetic(m, data, evalKeys, { beams: 1 });
+        return { valLoss, valTop1: scores.top1 };
+      },
+    },
+    used.train,
+    { dir: options.out, resume: options.resume, label: options.label ?? `arith ${used.data.task}`, onEval: options.onEval },
+  );
+  return { ...run, summary, parameters: parameterCount(model) };
+}
+
+/** Rebuild a run's data and model and load its checkpoint weights. */
+export function loadArithmeticRun(dir: string): ArithmeticRun {
+  const config = readConfig<ArithmeticRunConfig>(dir);
+  if (config.kind !== "arith") throw new Error(`${dir}/config.json: not an arithmetic run (kind ${String(config.kind)})`);
+  const run = buildRun(dir, config);
+  const checkpoint = loadCheckpoint(dir);
+  if (!checkpoint) throw new Error(`${dir}: no checkpoint/ (train first, or point --checkpoint at a run directory)`);
+  loadTransformerTensors(run.model, checkpoint.tensors);
+  Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+  return run;
+}
+
+/**
+ * Copy a run for shipping: config, metrics and the model weights only (no optimizer slots),
+ * optionally as float16, into `dest` (e.g. data/checkpoints/arith-addition-base10).
+ */
+export function exportArithmeticRun(source: string, dest: string, options: { float16?: boolean } = {}): { bytes: number } {
+  const run = loadArithmeticRun(source);
+  const checkpoint = loadCheckpoint(source);
+  const state = checkpoint ? checkpoint.state : null;
+  if (checkpoint) Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+  fs.mkdirSync(dest, { recursive: true });
+  for (const file of [CONFIG_FILE, METRICS_FILE]) fs.copyFileSync(path.join(source, file), path.join(dest, file));
+  saveCheckpoint(dest, { tensors: transformerTensors(run.model), state: { ...(state as object), exportedFrom: path.basename(source), weightsOnly: true } as Json }, { float16: options.float16 });
+  disposeTransformer(run.model);
+  const bin = fs.statSync(path.join(dest, CHECKPOINT_DIR, "tensors.bin")).size;
+  return { bytes: bin };
+}
+
+/** The embedding rows of the digit tokens (source side by default) as plain arrays, with their labels. */
+export function digitEmbeddings(run: ArithmeticRun, side: "source" | "target" = "source"): { vectors: number[][]; labels: string[] } {
+  const table = run.model.params[`${side}Embedding`].arraySync() as number[][];
+  const tok = run.data.tokenizer;
+  const vectors: number[][] = [];
+  const labels: string[] = [];
+  for (let d = 0; d < tok.base; d++) {
+    vectors.push(table[tok.digitId(d)]);
+    labels.push(String(d));
+  }
+  return { vectors, labels };
+}
+
+/** A shipped arithmetic run (`data/checkpoints/arith-<task>-*` in the package), or null when absent. */
+export function shippedArithmeticRunDir(task: "addition" | "factorization"): string | null {
+  const root = path.join(__dirname, "..", "..", "data", "checkpoints");
+  if (!fs.existsSync(root)) return null;
+  const names = fs
+    .readdirSync(root)
+    .filter((n) => n.startsWith(`arith-${task}`) && fs.existsSync(path.join(root, n, CHECKPOINT_DIR, "manifest.json")))
+    .sort();
+  return names.length ? path.join(root, names[0]) : null;
+}

@@ -1,0 +1,45 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { evalArithCommand, trainArithCommand } from "../../src/cli/commands/arith";
+import { UsageError } from "../../src/cli/command";
+import { exportArithmeticRun, loadArithmeticRun } from "../../src/train/arithmetic";
+import { readMetrics } from "../../src/train/run-dir";
+
+async function captureStdout(f: () => Promise<unknown>): Promise<string> {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = "";
+  (process.stdout as unknown as { write: (s: string) => boolean }).write = (s: string) => ((out += s), true);
+  try {
+    await f();
+  } finally {
+    (process.stdout as unknown as { write: typeof write }).write = write;
+  }
+  return out;
+}
+
+test("train arith → eval arith --json prints the documented record; --resume continues; export ships weights", async () => {
+  process.env.NUMLAB_BACKEND = "cpu";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
+  const out = path.join(dir, "run");
+  const common = ["--task", "factorization", "--base", "7", "--max", "300", "--hidden", "16", "--ff", "16", "--heads", "2", "--layers", "1", "--batch", "16", "--eval-every", "2", "--out", out];
+  await captureStdout(() => trainArithCommand.run([...common, "--steps", "2"]));
+  await captureStdout(() => trainArithCommand.run([...common, "--steps", "4", "--resume"]));
+  assert.deepEqual(readMetrics<{ step: number }>(out).map((r) => r.step), [2, 4]);
+  const text = await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "3", "--limit", "12", "--json"]));
+  const record = JSON.parse(text.trim());
+  assert.deepEqual(Object.keys(record), ["task", "top1", "anyOfK", "correctProduct", "correctFactorization", "n"]);
+  assert.equal(record.task, "factorization");
+  assert.equal(record.n, 12);
+  assert.ok(record.top1 <= record.anyOfK && record.correctFactorization <= record.correctProduct);
+  const shipped = path.join(dir, "arith-factorization-test");
+  const { bytes } = exportArithmeticRun(out, shipped, { float16: true });
+  assert.ok(bytes > 0);
+  const a = loadArithmeticRun(out).model.params["output.weight"].dataSync();
+  const b = loadArithmeticRun(shipped).model.params["output.weight"].dataSync();
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 2e-3 * Math.max(1, Math.abs(x))));
+  await assert.rejects(trainArithCommand.run(["--task", "subtraction", "--out", out]), UsageError);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

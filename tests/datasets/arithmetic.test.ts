@@ -1,0 +1,64 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { arithmeticBatchStream, arithmeticData, arithmeticSplit } from "../../src/datasets/arithmetic";
+
+test("addition split: disjoint, complete, 90/10, reproducible from the seed", () => {
+  const c = { task: "addition" as const, base: 10, max: 40, testFraction: 0.1, splitSeed: 3 };
+  const s = arithmeticSplit(c);
+  assert.equal(s.train.length + s.test.length, 1600);
+  assert.equal(s.test.length, 160);
+  const all = new Set([...s.train, ...s.test]);
+  assert.equal(all.size, 1600);
+  assert.deepEqual(arithmeticSplit(c).test, s.test);
+  assert.notDeepEqual(arithmeticSplit({ ...c, splitSeed: 4 }).test, s.test);
+});
+
+test("problems are checked arithmetic: sums and ascending prime factorizations", () => {
+  const add = arithmeticData({ task: "addition", max: 256 });
+  const p = add.problem(45 * 256 + 202);
+  assert.deepEqual(p.operands, [45, 202]);
+  assert.deepEqual(p.answer, [247]);
+  const e = add.encode(p);
+  assert.equal(add.tokenizer.toText(e.source), "<sos> 45 + 202 <eos>");
+  assert.equal(add.tokenizer.toText(e.target), "<sos> 247 <eos>");
+  const fac = arithmeticData({ task: "factorization", max: 4096, base: 30 });
+  assert.deepEqual(fac.problem(12).answer, [2, 2, 3]);
+  assert.equal(fac.split.train.length + fac.split.test.length, 4095);
+  for (let n = 2; n <= 4096; n += 37) {
+    const f = fac.problem(n).answer;
+    assert.equal(f.reduce((a, b) => a * b, 1), n);
+  }
+  // length bounds really bound every problem
+  for (const key of [...fac.split.train.slice(0, 300), 4096]) {
+    const enc = fac.encode(fac.problem(key));
+    assert.ok(enc.target.length <= fac.maxTargetLength && enc.source.length <= fac.maxSourceLength);
+  }
+  assert.equal(fac.maxTargetLength, 1 + 12 * 2); // 2^12: twelve one-digit factors
+});
+
+test("batch stream pads to each batch's longest, covers an epoch, and resumes from its cursor", () => {
+  const data = arithmeticData({ task: "addition", max: 12 });
+  const keys = data.split.train;
+  const a = arithmeticBatchStream(data, keys, 10, 1);
+  const seen: number[] = [];
+  const batches = [];
+  for (let i = 0; i < Math.ceil(keys.length / 10) + 3; i++) batches.push(a.next());
+  for (const b of batches) {
+    assert.equal(b.size, 10);
+    let longest = 0;
+    for (let r = 0; r < b.size; r++) {
+      let len = 0;
+      for (let j = 0; j < b.sourceLength; j++) if (b.source[r * b.sourceLength + j] !== 0) len++;
+      longest = Math.max(longest, len);
+      seen.push(b.source[r * b.sourceLength + 1]);
+    }
+    assert.equal(longest, b.sourceLength);
+  }
+  const b = arithmeticBatchStream(data, keys, 10, 1);
+  for (let i = 0; i < 5; i++) b.next();
+  const cursor = b.cursor();
+  const after = b.next();
+  const c = arithmeticBatchStream(data, keys, 10, 1);
+  c.seek(cursor);
+  assert.deepEqual(c.next(), after);
+});

@@ -1,0 +1,66 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { judgeCandidate, evaluateArithmetic, additionGrid } from "../../src/eval/arithmetic";
+import { arithmeticData } from "../../src/datasets/arithmetic";
+import { createTransformer } from "../../src/models/transformer";
+import { beamSearch } from "../../src/models/decoding";
+import { factorize, isPrime } from "../../src/math/primes";
+
+test.before(async () => {
+  await tf.setBackend("cpu");
+});
+
+test("candidates are judged by arithmetic, not by string comparison", () => {
+  assert.deepEqual(judgeCandidate("addition", [45, 202], [247]), { correct: true, correctProduct: true });
+  assert.deepEqual(judgeCandidate("addition", [45, 202], [246]), { correct: false, correctProduct: false });
+  assert.deepEqual(judgeCandidate("addition", [45, 202], [247, 0]), { correct: false, correctProduct: false });
+  // factorization: any order of the right primes is a correct factorization
+  assert.deepEqual(judgeCandidate("factorization", [12], [3, 2, 2]), { correct: true, correctProduct: true });
+  // right product, not all prime
+  assert.deepEqual(judgeCandidate("factorization", [12], [4, 3]), { correct: false, correctProduct: true });
+  // "predicted as prime": the input itself
+  assert.deepEqual(judgeCandidate("factorization", [12], [12]), { correct: false, correctProduct: true });
+  assert.deepEqual(judgeCandidate("factorization", [13], [13]), { correct: true, correctProduct: true });
+  assert.deepEqual(judgeCandidate("factorization", [12], null), { correct: false, correctProduct: false });
+});
+
+test("evaluation figures equal a recount from the decoded beams", () => {
+  const data = arithmeticData({ task: "factorization", max: 200, base: 7 });
+  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 16, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 16, dropout: 0, maxLength: 24, seed: 2 });
+  // nudge the untrained model towards short digit answers so some candidates parse
+  const bias = model.params["output.bias"];
+  bias.assign(tf.add(bias, tf.tensor1d(Array.from({ length: bias.shape[0] }, (_, i) => (i === data.tokenizer.eosId ? 1.5 : i >= 6 ? 0.5 : 0)))));
+  const keys = Array.from(data.split.test);
+  const r = evaluateArithmetic(model, data, keys, { beams: 4 });
+  const beams = beamSearch(model, keys.map((k) => data.encode(data.problem(k)).source), { beams: 4, sosId: 1, eosId: 2, maxTokens: data.maxTargetLength + 2 });
+  let any = 0, anyProduct = 0, top = 0, asPrime = 0;
+  keys.forEach((n, i) => {
+    const parsed = beams[i].map((c) => data.tokenizer.decodeNumbers(c.tokens));
+    const ok = parsed.map((p) => p !== null && p.reduce((a, b) => a * b, 1) === n && p.every(isPrime));
+    const prod = parsed.map((p) => p !== null && p.reduce((a, b) => a * b, 1) === n);
+    if (ok[0]) top++;
+    if (ok.some(Boolean)) any++;
+    if (prod.some(Boolean)) anyProduct++;
+    if (factorize(n).length > 1 && parsed[0]?.length === 1 && parsed[0][0] === n) asPrime++;
+  });
+  assert.equal(r.n, keys.length);
+  assert.equal(r.top1, top / keys.length);
+  assert.equal(r.anyOfK, any / keys.length);
+  assert.equal(r.correctFactorization, any / keys.length);
+  assert.equal(r.correctProduct, anyProduct / keys.length);
+  assert.equal(r.predictedAsPrime, asPrime);
+  assert.equal(r.perBeamCorrect.length, 4);
+});
+
+test("addition evaluation: null factorization fields; grid points cover the sample", () => {
+  const data = arithmeticData({ task: "addition", max: 20 });
+  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 16, seed: 1 });
+  const r = evaluateArithmetic(model, data, data.split.test.slice(0, 10), { beams: 2 });
+  assert.equal(r.correctProduct, null);
+  assert.equal(r.correctFactorization, null);
+  assert.ok(r.top1 >= 0 && r.top1 <= r.anyOfK);
+  const grid = additionGrid(model, data, { size: 30, sample: 0.05, beams: 2, seed: 3 });
+  assert.ok(grid.length > 10 && grid.length < 100);
+  assert.ok(grid.every((p) => p.a < 30 && p.b < 30 && p.firstCorrectBeam >= -1 && p.firstCorrectBeam < 2));
+});
