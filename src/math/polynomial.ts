@@ -1,0 +1,383 @@
+/**
+ * Polynomial expansion: the checker behind the polynomial seq2seq task.
+ *
+ * A small recursive-descent parser (no eval) reads expressions such as `(7-3*z)*(-5*z-9)`,
+ * `-4*s*(s+7)`, `(x-3)**2` or `(3*cos(z)+3)*(4*cos(z)-26)`; `expandPolynomial` multiplies them out
+ * into exact integer coefficients, and `formatExpanded` prints the result in the data set's
+ * canonical form (SymPy's `str` without spaces): terms by descending degree, `**` for powers,
+ * coefficient 1 elided (`x`, `-x`), and SymPy's one special case where a positive constant is
+ * written first in front of a single negative term (`9-4*x**2`, not `-4*x**2+9`).
+ *
+ * `sin(x)`, `cos(x)` and `tan(x)` are opaque "variables": `sin(x)**2` and `cos(x)**2` are different
+ * monomials (no trigonometric identities are applied, as in the data set).
+ */
+
+/** A parse error with the 0-based character offset where it happened. */
+export class PolynomialSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly text: string,
+    readonly position: number,
+  ) {
+    super(`${message} at column ${position + 1} of "${text}"`);
+    this.name = "PolynomialSyntaxError";
+  }
+}
+
+/** Syntax tree of a polynomial expression. A `symbol` is a variable `x` or a function of one, `cos(z)`. */
+export type PolynomialNode =
+  | { kind: "number"; value: number }
+  | { kind: "symbol"; name: string }
+  | { kind: "negate"; operand: PolynomialNode }
+  | { kind: "add"; left: PolynomialNode; right: PolynomialNode }
+  | { kind: "subtract"; left: PolynomialNode; right: PolynomialNode }
+  | { kind: "multiply"; left: PolynomialNode; right: PolynomialNode }
+  | { kind: "power"; base: PolynomialNode; exponent: number };
+
+/** The functions accepted as a "variable": `sin(x)`, `cos(x)`, `tan(x)`. */
+export const POLYNOMIAL_FUNCTIONS: readonly string[] = ["sin", "cos", "tan"];
+
+/** Largest exponent accepted by the parser (keeps expansion of `(x+1)**n` bounded). */
+export const MAX_POLYNOMIAL_EXPONENT = 64;
+
+type LexToken =
+  | { type: "number"; value: number; pos: number }
+  | { type: "symbol"; name: string; pos: number }
+  | { type: "op"; op: "+" | "-" | "*" | "**" | "(" | ")"; pos: number };
+
+function lex(text: string): LexToken[] {
+  const tokens: LexToken[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === " " || ch === "\t") {
+      i++;
+    } else if (ch >= "0" && ch <= "9") {
+      let j = i;
+      while (j < text.length && text[j] >= "0" && text[j] <= "9") j++;
+      const value = Number(text.slice(i, j));
+      if (!Number.isSafeInteger(value)) throw new PolynomialSyntaxError("integer too large", text, i);
+      tokens.push({ type: "number", value, pos: i });
+      i = j;
+    } else if (ch >= "a" && ch <= "z") {
+      let j = i;
+      while (j < text.length && text[j] >= "a" && text[j] <= "z") j++;
+      const word = text.slice(i, j);
+      if (word.length === 1) {
+        tokens.push({ type: "symbol", name: word, pos: i });
+        i = j;
+      } else if (POLYNOMIAL_FUNCTIONS.includes(word)) {
+        // function of a single variable: name "(" letter ")"
+        const m = /^\(\s*([a-z])\s*\)/.exec(text.slice(j));
+        if (!m) throw new PolynomialSyntaxError(`expected "${word}(<letter>)"`, text, j);
+        tokens.push({ type: "symbol", name: `${word}(${m[1]})`, pos: i });
+        i = j + m[0].length;
+      } else {
+        throw new PolynomialSyntaxError(`unknown name "${word}" (variables are single letters)`, text, i);
+      }
+    } else if (ch === "*") {
+      if (text[i + 1] === "*") {
+        tokens.push({ type: "op", op: "**", pos: i });
+        i += 2;
+      } else {
+        tokens.push({ type: "op", op: "*", pos: i });
+        i++;
+      }
+    } else if (ch === "^") {
+      tokens.push({ type: "op", op: "**", pos: i });
+      i++;
+    } else if (ch === "+" || ch === "-" || ch === "(" || ch === ")") {
+      tokens.push({ type: "op", op: ch, pos: i });
+      i++;
+    } else {
+      throw new PolynomialSyntaxError(`unexpected character "${ch}"`, text, i);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Parse a polynomial expression into a syntax tree. Grammar:
+ * `sum := product (("+"|"-") product)*`, `product := unary ("*" unary)*`,
+ * `unary := ("-"|"+") unary | power`, `power := atom ("**" integer)?`,
+ * `atom := integer | letter | (sin|cos|tan) "(" letter ")" | "(" sum ")"`.
+ * `^` is accepted as a synonym of `**`.
+ */
+export function parsePolynomial(text: string): PolynomialNode {
+  const tokens = lex(text);
+  let k = 0;
+  const peekOp = (): string | undefined => {
+    const t = tokens[k];
+    return t && t.type === "op" ? t.op : undefined;
+  };
+  const posHere = (): number => (k < tokens.length ? tokens[k].pos : text.length);
+
+  function sum(): PolynomialNode {
+    let node = product();
+    for (;;) {
+      const op = peekOp();
+      if (op === "+" || op === "-") {
+        k++;
+        const right = product();
+        node = op === "+" ? { kind: "add", left: node, right } : { kind: "subtract", left: node, right };
+      } else return node;
+    }
+  }
+  function product(): PolynomialNode {
+    let node = unary();
+    while (peekOp() === "*") {
+      k++;
+      node = { kind: "multiply", left: node, right: unary() };
+    }
+    return node;
+  }
+  function unary(): PolynomialNode {
+    const op = peekOp();
+    if (op === "-") {
+      k++;
+      return { kind: "negate", operand: unary() };
+    }
+    if (op === "+") {
+      k++;
+      return unary();
+    }
+    return power();
+  }
+  function power(): PolynomialNode {
+    const base = atom();
+    if (peekOp() === "**") {
+      k++;
+      const t = tokens[k];
+      if (!t || t.type !== "number") throw new PolynomialSyntaxError("expected a non-negative integer exponent", text, posHere());
+      if (t.value > MAX_POLYNOMIAL_EXPONENT) throw new PolynomialSyntaxError(`exponent ${t.value} exceeds ${MAX_POLYNOMIAL_EXPONENT}`, text, t.pos);
+      k++;
+      if (peekOp() === "**") throw new PolynomialSyntaxError("chained powers need parentheses", text, posHere());
+      return { kind: "power", base, exponent: t.value };
+    }
+    return base;
+  }
+  function atom(): PolynomialNode {
+    const t = tokens[k];
+    if (!t) throw new PolynomialSyntaxError("unexpected end of expression", text, text.length);
+    if (t.type === "number") {
+      k++;
+      return { kind: "number", value: t.value };
+    }
+    if (t.type === "symbol") {
+      k++;
+      return { kind: "symbol", name: t.name };
+    }
+    if (t.op === "(") {
+      k++;
+      const inner = sum();
+      if (peekOp() !== ")") throw new PolynomialSyntaxError('expected ")"', text, posHere());
+      k++;
+      return inner;
+    }
+    throw new PolynomialSyntaxError(`unexpected "${t.op}"`, text, t.pos);
+  }
+
+  if (tokens.length === 0) throw new PolynomialSyntaxError("empty expression", text, 0);
+  const tree = sum();
+  if (k < tokens.length) throw new PolynomialSyntaxError("unexpected trailing input", text, tokens[k].pos);
+  return tree;
+}
+
+/** One term: an integer coefficient times a product of symbols raised to positive powers (sorted by symbol). */
+export interface PolynomialTerm {
+  coefficient: number;
+  powers: ReadonlyArray<readonly [symbol: string, exponent: number]>;
+}
+
+/** An expanded polynomial: monomial key → term, zero terms removed. */
+export type Polynomial = Map<string, PolynomialTerm>;
+
+function monomialKey(powers: ReadonlyArray<readonly [string, number]>): string {
+  return powers.map(([s, e]) => (e === 1 ? s : `${s}**${e}`)).join("*");
+}
+
+function safe(value: number, what: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`polynomial ${what} overflows a safe integer`);
+  return value;
+}
+
+function addTerm(into: Polynomial, term: PolynomialTerm): void {
+  const key = monomialKey(term.powers);
+  const existing = into.get(key);
+  const c = safe((existing?.coefficient ?? 0) + term.coefficient, "coefficient");
+  if (c === 0) into.delete(key);
+  else into.set(key, { coefficient: c, powers: term.powers });
+}
+
+function constantPolynomial(value: number): Polynomial {
+  const p: Polynomial = new Map();
+  if (value !== 0) p.set("", { coefficient: value, powers: [] });
+  return p;
+}
+
+function addPolynomials(a: Polynomial, b: Polynomial, sign: 1 | -1): Polynomial {
+  const out: Polynomial = new Map(a);
+  for (const t of b.values()) addTerm(out, { coefficient: sign * t.coefficient, powers: t.powers });
+  return out;
+}
+
+function multiplyPowers(
+  a: ReadonlyArray<readonly [string, number]>,
+  b: ReadonlyArray<readonly [string, number]>,
+): Array<readonly [string, number]> {
+  const m = new Map<string, number>(a.map(([s, e]) => [s, e]));
+  for (const [s, e] of b) m.set(s, (m.get(s) ?? 0) + e);
+  return [...m.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+}
+
+/** Product of two expanded polynomials. */
+export function multiplyPolynomials(a: Polynomial, b: Polynomial): Polynomial {
+  const out: Polynomial = new Map();
+  for (const x of a.values()) {
+    for (const y of b.values()) {
+      addTerm(out, {
+        coefficient: safe(x.coefficient * y.coefficient, "coefficient"),
+        powers: multiplyPowers(x.powers, y.powers),
+      });
+    }
+  }
+  return out;
+}
+
+/** Expand a syntax tree into a polynomial with exact integer coefficients. */
+export function expandTree(node: PolynomialNode): Polynomial {
+  switch (node.kind) {
+    case "number":
+      return constantPolynomial(node.value);
+    case "symbol":
+      return new Map([[node.name, { coefficient: 1, powers: [[node.name, 1] as const] }]]);
+    case "negate":
+      return addPolynomials(new Map(), expandTree(node.operand), -1);
+    case "add":
+      return addPolynomials(expandTree(node.left), expandTree(node.right), 1);
+    case "subtract":
+      return addPolynomials(expandTree(node.left), expandTree(node.right), -1);
+    case "multiply":
+      return multiplyPolynomials(expandTree(node.left), expandTree(node.right));
+    case "power": {
+      const base = expandTree(node.base);
+      let result = constantPolynomial(1);
+      for (let i = 0; i < node.exponent; i++) result = multiplyPolynomials(result, base);
+      return result;
+    }
+  }
+}
+
+/** Parse and expand a polynomial expression. Throws `PolynomialSyntaxError` on malformed input. */
+export function expandPolynomial(text: string): Polynomial {
+  return expandTree(parsePolynomial(text));
+}
+
+/** Total degree of a term. */
+export function termDegree(term: PolynomialTerm): number {
+  let d = 0;
+  for (const [, e] of term.powers) d += e;
+  return d;
+}
+
+/** Degree of a polynomial (−∞ for the zero polynomial). */
+export function polynomialDegree(p: Polynomial): number {
+  let d = -Infinity;
+  for (const t of p.values()) d = Math.max(d, termDegree(t));
+  return d;
+}
+
+function formatTerm(t: PolynomialTerm): string {
+  if (t.powers.length === 0) return String(t.coefficient);
+  const mono = monomialKey(t.powers);
+  if (t.coefficient === 1) return mono;
+  if (t.coefficient === -1) return `-${mono}`;
+  return `${t.coefficient}*${mono}`;
+}
+
+/**
+ * Terms in the data set's print order: descending total degree, ties by monomial text (only
+ * relevant for several variables, which the data set never has), with SymPy's special case for
+ * two terms (a positive constant and a single negative power): the constant goes first.
+ */
+export function orderedTerms(p: Polynomial): PolynomialTerm[] {
+  const terms = [...p.entries()]
+    .sort((x, y) => termDegree(y[1]) - termDegree(x[1]) || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+    .map(([, t]) => t);
+  if (terms.length === 2) {
+    const constant = terms.find((t) => t.powers.length === 0);
+    const other = terms.find((t) => t.powers.length > 0);
+    if (constant && other && constant.coefficient > 0 && other.coefficient < 0 && other.powers.length === 1) {
+      return [constant, other];
+    }
+  }
+  return terms;
+}
+
+/** Print an expanded polynomial exactly as the data set writes targets, e.g. `-15*c**2+98*c-147`. */
+export function formatExpanded(p: Polynomial): string {
+  const terms = orderedTerms(p);
+  if (terms.length === 0) return "0";
+  let out = "";
+  for (const t of terms) {
+    const s = formatTerm(t);
+    out += out === "" || s.startsWith("-") ? s : `+${s}`;
+  }
+  return out;
+}
+
+/** Factored text → canonical expanded text: `expandToCanonical("(21-5*c)*(3*c-7)")` → `-15*c**2+98*c-147`. */
+export function expandToCanonical(factored: string): string {
+  return formatExpanded(expandPolynomial(factored));
+}
+
+/** True when two polynomials have the same terms and coefficients. */
+export function polynomialsEqual(a: Polynomial, b: Polynomial): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, t] of a) {
+    if (b.get(key)?.coefficient !== t.coefficient) return false;
+  }
+  return true;
+}
+
+/**
+ * True when two expressions are the same polynomial after expansion (`x*(x+1)` ≡ `x+x**2`).
+ * Text that does not parse (e.g. a malformed model prediction) is never equivalent to anything.
+ */
+export function polynomialsEquivalent(a: string, b: string): boolean {
+  let pa: Polynomial;
+  let pb: Polynomial;
+  try {
+    pa = expandPolynomial(a);
+    pb = expandPolynomial(b);
+  } catch (e) {
+    if (e instanceof PolynomialSyntaxError || e instanceof RangeError) return false;
+    throw e;
+  }
+  return polynomialsEqual(pa, pb);
+}
+
+/** The distinct symbols (`x`, `cos(z)`) of an expression, sorted. */
+export function polynomialSymbols(text: string): string[] {
+  const names = new Set<string>();
+  const walk = (n: PolynomialNode): void => {
+    switch (n.kind) {
+      case "symbol":
+        names.add(n.name);
+        return;
+      case "number":
+        return;
+      case "negate":
+        walk(n.operand);
+        return;
+      case "power":
+        walk(n.base);
+        return;
+      default:
+        walk(n.left);
+        walk(n.right);
+    }
+  };
+  walk(parsePolynomial(text));
+  return [...names].sort();
+}
