@@ -1,7 +1,25 @@
 import type { Command } from "../command";
 import { backendCommand } from "./backend";
+import { notebooksRunCommand } from "./notebooks";
+import { probeCommand } from "./probe";
+import { trainLstmCommand } from "./train-lstm";
+import { oeisDownloadCommand, oeisSizesCommand, oeisStatsCommand } from "./oeis";
+import { evalArithCommand, trainArithCommand } from "./arith";
+import { evalPolyCommand, trainPolyCommand } from "./poly";
+import { trainMakemoreCommand } from "./makemore";
 
 /** Every `numlab` command. Add a command by importing it and listing it here. */
 export const commands: Command[] = [
   backendCommand,
+  notebooksRunCommand,
+  probeCommand,
+  trainLstmCommand,
+  oeisStatsCommand,
+  oeisSizesCommand,
+  oeisDownloadCommand,
+  trainArithCommand,
+  evalArithCommand,
+  trainPolyCommand,
+  evalPolyCommand,
+  trainMakemoreCommand,
 ];

@@ -1,0 +1,342 @@
+/**
+ * Training the makemore MLP (`models/mlp-lm.ts`): plain minibatch SGD, a learning-rate finder,
+ * split losses, sampling, and a small hyper-parameter sweep. Everything random comes from
+ * seeded `Rng`s, so a run is reproducible from its config.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { progress } from "../display/progress";
+import { Rng } from "../random";
+import { NAME_BOUNDARY_TOKEN, tokenToChar } from "../tokenizers/characters";
+import { CharContexts, ContextSplits, WordSplits, buildSplitDatasets, selectContexts } from "../datasets/char-contexts";
+import {
+  MlpLm,
+  MlpLmConfig,
+  MlpLmInit,
+  createMlpLm,
+  disposeMlpLm,
+  mlpLmLoss,
+  mlpLmParamCount,
+  mlpLmProbabilities,
+  mlpLmTensors,
+  mlpLmVariables,
+} from "../models/mlp-lm";
+import { appendMetrics, assertFiniteLoss, createRun, saveCheckpoint } from "./run-dir";
+
+export interface MakemoreConfig {
+  blockSize: number;
+  embeddingDim: number;
+  hidden: number;
+  /** Minibatch size (default 32). */
+  batchSize?: number;
+  /** SGD steps (default 200,000). */
+  steps?: number;
+  /** Learning rate before `lrDropStep` (default 0.1). */
+  lr?: number;
+  /** Learning rate from `lrDropStep` on (default 0.01). */
+  lrAfterDrop?: number;
+  /** Step at which the rate drops (default: half of `steps`, i.e. 100,000 of 200,000). */
+  lrDropStep?: number;
+  /** Seed for the weights and the minibatch draws (default 42). */
+  seed?: number;
+  init?: MlpLmInit;
+}
+
+export type ResolvedMakemoreConfig = Required<MakemoreConfig>;
+
+export function resolveMakemoreConfig(config: MakemoreConfig): ResolvedMakemoreConfig {
+  config = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as MakemoreConfig;
+  const steps = config.steps ?? 200_000;
+  const c: ResolvedMakemoreConfig = {
+    batchSize: 32,
+    lr: 0.1,
+    lrAfterDrop: 0.01,
+    seed: 42,
+    init: "scaled",
+    ...config,
+    steps,
+    lrDropStep: config.lrDropStep ?? Math.floor(steps / 2),
+  };
+  if (!Number.isInteger(c.steps) || c.steps < 0) throw new Error(`steps must be a non-negative integer, got ${c.steps}`);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${c.batchSize}`);
+  return c;
+}
+
+/** The model part of a training config (the weights' seed is the training seed). */
+export function makemoreModelConfig(config: MakemoreConfig): MlpLmConfig {
+  const c = resolveMakemoreConfig(config);
+  return { blockSize: c.blockSize, embeddingDim: c.embeddingDim, hidden: c.hidden, seed: c.seed, init: c.init };
+}
+
+/** The step-schedule: `lr` before `lrDropStep`, `lrAfterDrop` from then on. */
+export function makemoreLearningRate(step: number, config: ResolvedMakemoreConfig): number {
+  return step < config.lrDropStep ? config.lr : config.lrAfterDrop;
+}
+
+/** `batchSize` random example rows (with replacement, like torch.randint). */
+export function drawMinibatch(data: CharContexts, batchSize: number, rng: Rng): CharContexts {
+  const rows = new Int32Array(batchSize);
+  for (let i = 0; i < batchSize; i++) rows[i] = rng.int(0, data.count);
+  return selectContexts(data, rows);
+}
+
+function contextTensors(batch: CharContexts): { X: tf.Tensor2D; Y: tf.Tensor1D } {
+  return {
+    X: tf.tensor2d(batch.X, [batch.count, batch.blockSize], "int32"),
+    Y: tf.tensor1d(batch.Y, "int32"),
+  };
+}
+
+/** One SGD step on a minibatch: forward, loss, gradients, p ← p − lr·∇p. Returns the loss. */
+export function sgdStep(model: MlpLm, batch: CharContexts, lr: number): number {
+  const loss = tf.tidy(() => {
+    const { X, Y } = contextTensors(batch);
+    const { value, grads } = tf.variableGrads(() => mlpLmLoss(model, X, Y), mlpLmVariables(model));
+    for (const p of mlpLmVariables(model)) p.assign(tf.sub(p, tf.mul(grads[p.name], lr)));
+    return value;
+  });
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}
+
+/** A point of the loss curve: the mean minibatch loss over the steps since the previous point. */
+export interface MakemoreLossPoint {
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+export interface TrainMakemoreOptions {
+  /** Run directory (config.json, metrics.jsonl, checkpoint/); nothing is written without it. */
+  out?: string;
+  /** Points of the loss curve (default 400). */
+  curvePoints?: number;
+  /** Show a progress bar (default true). */
+  progress?: boolean;
+  /** Checkpoint every this many steps when `out` is set (default 50,000; the end is always saved). */
+  checkpointEvery?: number;
+}
+
+export interface MakemoreRun {
+  model: MlpLm;
+  config: ResolvedMakemoreConfig;
+  curve: MakemoreLossPoint[];
+  params: number;
+  /** Wall-clock seconds of the training loop. */
+  seconds: number;
+  /** CPU seconds this process spent in the loop (user + system; equals wall time on an idle core). */
+  cpuSeconds: number;
+}
+
+/**
+ * Train an MLP on `train` with minibatch SGD. The loop, step by step: draw `batchSize` random
+ * rows, forward + loss, gradients, update with the scheduled rate, record the loss.
+ */
+export function trainMakemore(train: CharContexts, config: MakemoreConfig, options: TrainMakemoreOptions = {}): MakemoreRun {
+  const c = resolveMakemoreConfig(config);
+  if (train.blockSize !== c.blockSize) throw new Error(`the data has block size ${train.blockSize}, the config ${c.blockSize}`);
+  if (train.count === 0) throw new Error("no training examples");
+  if (options.out) createRun(options.out, { kind: "makemore-mlp", ...c, trainExamples: train.count });
+  const model = createMlpLm(makemoreModelConfig(c));
+  const rng = new Rng(c.seed + 1); // minibatch draws; the weights used `seed`
+  const every = Math.max(1, Math.floor(c.steps / (options.curvePoints ?? 400)));
+  const checkpointEvery = options.checkpointEvery ?? 50_000;
+  const bar = progress({ total: c.steps, label: "makemore", unit: "step", mode: options.progress === false ? "silent" : undefined });
+  const curve: MakemoreLossPoint[] = [];
+  const checkpoint = (step: number): void => {
+    if (options.out) saveCheckpoint(options.out, { tensors: mlpLmTensors(model), state: { step, rng: rng.getState() } });
+  };
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  let windowSum = 0;
+  let windowSteps = 0;
+  for (let step = 0; step < c.steps; step++) {
+    const lr = makemoreLearningRate(step, c);
+    const loss = sgdStep(model, drawMinibatch(train, c.batchSize, rng), lr);
+    assertFiniteLoss(loss, step);
+    windowSum += loss;
+    windowSteps++;
+    if (windowSteps === every || step === c.steps - 1) {
+      const point = { step: step + 1, loss: windowSum / windowSteps, lr };
+      curve.push(point);
+      if (options.out) appendMetrics(options.out, { ...point, time: (performance.now() - start) / 1000 });
+      bar.set(step + 1, { loss: point.loss });
+      windowSum = 0;
+      windowSteps = 0;
+    }
+    if (options.out && (step + 1) % checkpointEvery === 0 && step + 1 < c.steps) checkpoint(step + 1);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  bar.done();
+  checkpoint(c.steps);
+  return { model, config: c, curve, params: mlpLmParamCount(makemoreModelConfig(c)), seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Mean cross-entropy of the model on a whole dataset, in chunks. */
+export function datasetLoss(model: MlpLm, data: CharContexts, chunk = 32_768): number {
+  if (data.count === 0) return NaN;
+  let total = 0;
+  for (let start = 0; start < data.count; start += chunk) {
+    const n = Math.min(chunk, data.count - start);
+    const rows = new Int32Array(n);
+    for (let i = 0; i < n; i++) rows[i] = start + i;
+    const part = selectContexts(data, rows);
+    const loss = tf.tidy(() => {
+      const { X, Y } = contextTensors(part);
+      return mlpLmLoss(model, X, Y);
+    });
+    total += loss.dataSync()[0] * n;
+    loss.dispose();
+  }
+  return total / data.count;
+}
+
+export interface SplitLosses {
+  train: number;
+  dev: number;
+  test: number;
+}
+
+/** Cross-entropy on the train, dev and test examples. */
+export function evaluateSplits(model: MlpLm, splits: ContextSplits): SplitLosses {
+  return { train: datasetLoss(model, splits.train), dev: datasetLoss(model, splits.dev), test: datasetLoss(model, splits.test) };
+}
+
+export interface LrFinderResult {
+  exponents: number[];
+  learningRates: number[];
+  /** Minibatch loss at each step (taken with that step's rate). */
+  losses: number[];
+}
+
+export interface LrFinderOptions {
+  steps?: number;
+  minExponent?: number;
+  maxExponent?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+/**
+ * Learning-rate finder: a fresh model trained for `steps` (default 1000) SGD steps whose rate
+ * grows exponentially, lr = 10^e with e evenly spaced from `minExponent` (-3) to `maxExponent`
+ * (0). Plot loss against e and pick a rate from the low, still-stable part of the curve.
+ */
+export function lrFinder(train: CharContexts, modelConfig: Omit<MlpLmConfig, "seed"> & { seed?: number }, options: LrFinderOptions = {}): LrFinderResult {
+  const steps = options.steps ?? 1000;
+  const lo = options.minExponent ?? -3;
+  const hi = options.maxExponent ?? 0;
+  const seed = options.seed ?? modelConfig.seed ?? 42;
+  const model = createMlpLm({ ...modelConfig, blockSize: train.blockSize, seed });
+  const rng = new Rng(seed + 1);
+  const exponents: number[] = [];
+  const learningRates: number[] = [];
+  const losses: number[] = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      const e = steps === 1 ? lo : lo + ((hi - lo) * i) / (steps - 1);
+      const lr = 10 ** e;
+      exponents.push(e);
+      learningRates.push(lr);
+      losses.push(sgdStep(model, drawMinibatch(train, options.batchSize ?? 32, rng), lr));
+    }
+  } finally {
+    disposeMlpLm(model);
+  }
+  return { exponents, learningRates, losses };
+}
+
+/**
+ * Sample `n` names: start from an all-'.' context, draw the next character from the model's
+ * distribution with `rng`, shift it into the context, stop at '.' (or `maxLength` characters).
+ */
+export function sampleNames(model: MlpLm, n: number, rng: Rng, maxLength = 50): string[] {
+  const { blockSize } = model.config;
+  const names: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const context = new Int32Array(blockSize).fill(NAME_BOUNDARY_TOKEN);
+    let name = "";
+    for (;;) {
+      const probs = tf.tidy(() => mlpLmProbabilities(model, tf.tensor2d(context, [1, blockSize], "int32")));
+      const next = rng.categorical(probs.dataSync());
+      probs.dispose();
+      if (next === NAME_BOUNDARY_TOKEN || name.length >= maxLength) break;
+      name += tokenToChar(next);
+      context.copyWithin(0, 1);
+      context[blockSize - 1] = next;
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+export interface SweepPoint {
+  blockSize: number;
+  embeddingDim: number;
+  hidden: number;
+  batchSize: number;
+}
+
+/** Either a list of settings or one list of values per setting (all combinations are run). */
+export type SweepGrid = SweepPoint[] | { [K in keyof SweepPoint]: number[] };
+
+export interface SweepRow {
+  block: number;
+  d: number;
+  hidden: number;
+  batch: number;
+  train: number;
+  dev: number;
+  test: number;
+  seconds: number;
+  params: number;
+}
+
+export interface SweepOptions {
+  /** Steps per setting (default 200,000); the rate drops at half of them. */
+  steps?: number;
+  seed?: number;
+  init?: MlpLmInit;
+  progress?: boolean;
+  /** Called after each setting with its row. */
+  onRow?: (row: SweepRow) => void;
+}
+
+/** The settings of a grid, in order. */
+export function sweepPoints(grid: SweepGrid): SweepPoint[] {
+  if (Array.isArray(grid)) return grid;
+  const points: SweepPoint[] = [];
+  for (const blockSize of grid.blockSize)
+    for (const embeddingDim of grid.embeddingDim)
+      for (const hidden of grid.hidden) for (const batchSize of grid.batchSize) points.push({ blockSize, embeddingDim, hidden, batchSize });
+  return points;
+}
+
+/** Train one model per grid setting on the word splits and tabulate split losses, time and size. */
+export function sweepMakemore(words: WordSplits, grid: SweepGrid, options: SweepOptions = {}): SweepRow[] {
+  const rows: SweepRow[] = [];
+  const datasets = new Map<number, ContextSplits>();
+  for (const p of sweepPoints(grid)) {
+    let splits = datasets.get(p.blockSize);
+    if (!splits) {
+      splits = buildSplitDatasets(words, p.blockSize);
+      datasets.set(p.blockSize, splits);
+    }
+    const run = trainMakemore(splits.train, { ...p, steps: options.steps, seed: options.seed, init: options.init }, { progress: options.progress });
+    const losses = evaluateSplits(run.model, splits);
+    disposeMlpLm(run.model);
+    const row: SweepRow = {
+      block: p.blockSize,
+      d: p.embeddingDim,
+      hidden: p.hidden,
+      batch: p.batchSize,
+      ...losses,
+      seconds: run.seconds,
+      params: run.params,
+    };
+    rows.push(row);
+    options.onRow?.(row);
+  }
+  return rows;
+}
