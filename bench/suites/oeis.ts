@@ -14,6 +14,7 @@ import * as path from "path";
 import { findLocalDataFile, repoRoot } from "../../src/data/download";
 import { OEIS_STRIPPED, OEIS_SUBSET_FILE, parseOeisFile } from "../../src/data/oeis";
 import { oeisStats } from "../../src/data/oeis-stats";
+import { median } from "../timing";
 
 interface Measurement {
   parseMs: number;
@@ -49,10 +50,6 @@ async function measureHere(file: string): Promise<void> {
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function runJson<T>(command: string, args: string[]): T {
   const res = spawnSync(command, args, { encoding: "utf8", maxBuffer: 256 << 20, cwd: repoRoot() });

@@ -19,6 +19,7 @@ import { initBackend } from "../../src/backend";
 import { withStockWasmKernels } from "../../src/backend/wasm-patches";
 import { createLstmLm, LstmLmConfig } from "../../src/models/lstm-lm";
 import { createMlpLm, mlpLmLogits, mlpLmVariables, crossEntropyFromIndices } from "../../src/models/mlp-lm";
+import { timeSteps } from "../timing";
 
 export const LSTM_BENCH = {
   maxValue: 2001,
@@ -41,24 +42,6 @@ export function benchRows(batch: number, length: number, maxValue: number): numb
     rows.push(row);
   }
   return rows;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Run `step` `warmup` times, then time `steps` runs; returns the median and every time (ms). */
-function timeSteps(step: () => void, warmup: number, steps: number): { ms: number; stepsMs: number[] } {
-  for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    step();
-    times.push(performance.now() - t0);
-  }
-  return { ms: median(times), stepsMs: times.map((t) => Math.round(t * 10) / 10) };
 }
 
 /** Median LSTM training-step time (ms) on the current backend. */

@@ -13,6 +13,7 @@ import { initBackend } from "../../src/backend";
 import { createTransformer, disposeTransformer, transformerLoss, TokenBatch } from "../../src/models/transformer";
 import { clipGradientsByGlobalNorm } from "../../src/train/seq2seq";
 import { Rng } from "../../src/random";
+import { timeSteps } from "../timing";
 
 export const TRANSFORMER_BENCH = { vocab: 40, hidden: 256, layers: 3, heads: 8, ffHidden: 512, dropout: 0.1, batchSize: 128, length: 30 };
 
@@ -28,11 +29,6 @@ export function benchIds(batch: number, length: number, vocab: number, salt: num
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Median training-step time (ms) of the numlab transformer on the current backend. */
 export function transformerStepMs(steps: number, warmup = 1): { ms: number; stepsMs: number[]; parameters: number } {
@@ -60,17 +56,11 @@ export function transformerStepMs(steps: number, warmup = 1): { ms: number; step
       value.dataSync();
     });
   };
-  for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    step();
-    times.push(performance.now() - t0);
-  }
+  const timing = timeSteps(step, warmup, steps);
   const parameters = vars.reduce((n, v) => n + v.size, 0);
   optimizer.dispose();
   disposeTransformer(model);
-  return { ms: median(times), stepsMs: times.map((t) => Math.round(t)), parameters };
+  return { ms: timing.ms, stepsMs: timing.stepsMs, parameters };
 }
 
 function runPytorch(threads: number, steps: number): { ms: number; stepsMs: number[]; threads: number; torch: string } | { unavailable: string } {

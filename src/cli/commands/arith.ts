@@ -4,6 +4,7 @@ import { Command, UsageError, intOption, numberOption } from "../command";
 import { initBackend } from "../../backend";
 import { trainArithmetic, loadArithmeticRun } from "../../train/arithmetic";
 import { evaluateArithmetic } from "../../eval/arithmetic";
+import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
 
 const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR [options]
 
@@ -14,6 +15,10 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --steps N           total optimizer steps (default 3000; with --resume: the run's own)    --batch N       (default 128)
   --lr X              peak learning rate (default 1e-3) --warmup N      (default 200)
   --clip X            gradient global-norm clip (default 1)
+  --schedule S        constant or cosine (decay to 10% at the last step) after warm-up (default cosine)
+  --bucket K          sort each K batches' worth of problems by answer length into K batches, so
+                      batches pad less (default 1: plain random batches)
+  --positional P      sinusoidal or learned position embeddings (default sinusoidal)
   --hidden D --layers L --heads H --ff F --dropout P   model shape (defaults 128, 2, 4, 256, 0.1)
   --gain G            Xavier gain of the attention weights (default 0.5)
   --norm pre|post     (default pre)                     --seed S (default 0)
@@ -35,32 +40,19 @@ export const trainArithCommand: Command = {
         max: { type: "string" },
         "test-fraction": { type: "string" },
         "split-seed": { type: "string" },
-        steps: { type: "string" },
-        batch: { type: "string" },
-        lr: { type: "string" },
-        warmup: { type: "string" },
-        clip: { type: "string" },
-        hidden: { type: "string" },
-        layers: { type: "string" },
-        heads: { type: "string" },
-        ff: { type: "string" },
-        dropout: { type: "string" },
-        gain: { type: "string" },
-        norm: { type: "string" },
-        seed: { type: "string" },
-        "eval-every": { type: "string" },
-        float16: { type: "boolean" },
-        resume: { type: "boolean" },
-        out: { type: "string" },
+        ...SEQ2SEQ_OPTIONS,
+        schedule: { type: "string" },
+        bucket: { type: "string" },
+        positional: { type: "string" },
       },
     });
     const task = values.task;
     if (task !== "addition" && task !== "factorization") throw new UsageError(`--task must be addition or factorization, got "${task ?? ""}"`);
-    if (!values.out) throw new UsageError("missing required option --out");
-    const norm = values.norm ?? "pre";
-    if (norm !== "pre" && norm !== "post") throw new UsageError(`--norm must be pre or post, got "${norm}"`);
-    const layers = intOption(values.layers, "--layers", 2, 1);
-    const evalEvery = intOption(values["eval-every"], "--eval-every", 100, 1);
+    const settings = seq2seqSettings(values, { batch: 128, lr: 1e-3, warmup: 200, evalEvery: 100, hidden: 128, layers: 2, heads: 4, ff: 256, dropout: 0.1 });
+    const schedule = values.schedule ?? "cosine";
+    if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    const positional = values.positional ?? "sinusoidal";
+    if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
     await initBackend();
     const result = await trainArithmetic({
       data: {
@@ -70,30 +62,15 @@ export const trainArithCommand: Command = {
         testFraction: numberOption(values["test-fraction"], "--test-fraction", 0.1),
         splitSeed: intOption(values["split-seed"], "--split-seed", 0),
       },
-      model: {
-        hidden: intOption(values.hidden, "--hidden", 128, 1),
-        encoderLayers: layers,
-        decoderLayers: layers,
-        heads: intOption(values.heads, "--heads", 4, 1),
-        ffHidden: intOption(values.ff, "--ff", 256, 1),
-        dropout: numberOption(values.dropout, "--dropout", 0.1),
-        attentionGain: numberOption(values.gain, "--gain", 0.5),
-        norm,
-        seed: intOption(values.seed, "--seed", 0),
-      },
+      model: { ...settings.model, positional },
       train: {
+        ...settings.train,
+        schedule,
+        bucket: intOption(values.bucket, "--bucket", 1, 1),
         steps: values.steps === undefined ? (values.resume ? undefined : 3000) : intOption(values.steps, "--steps", 3000, 1),
-        batchSize: intOption(values.batch, "--batch", 128, 1),
-        learningRate: numberOption(values.lr, "--lr", 1e-3),
-        warmupSteps: intOption(values.warmup, "--warmup", 200),
-        clipNorm: numberOption(values.clip, "--clip", 1),
-        seed: intOption(values.seed, "--seed", 0),
-        evalEvery,
-        checkpointEvery: evalEvery,
-        float16: Boolean(values.float16),
       },
-      out: values.out,
-      resume: Boolean(values.resume),
+      out: settings.out,
+      resume: settings.resume,
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(

@@ -6,6 +6,7 @@ import { progress } from "../../display/progress";
 import { loadPolynomialRun, polynomialRunSplit, trainPolynomial } from "../../train/polynomial";
 import { evaluatePolynomialModel, polynomialExampleRows } from "../../eval/polynomial";
 import { loadPolynomialPairs } from "../../data/polynomials";
+import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
 
 const TRAIN_USAGE = `numlab train poly --out DIR [options]
 
@@ -41,32 +42,12 @@ export const trainPolyCommand: Command = {
         "test-fraction": { type: "string" },
         "val-fraction": { type: "string" },
         "split-seed": { type: "string" },
-        steps: { type: "string" },
-        batch: { type: "string" },
-        lr: { type: "string" },
-        warmup: { type: "string" },
-        clip: { type: "string" },
-        hidden: { type: "string" },
-        layers: { type: "string" },
-        heads: { type: "string" },
-        ff: { type: "string" },
-        dropout: { type: "string" },
-        norm: { type: "string" },
-        gain: { type: "string" },
-        seed: { type: "string" },
-        "eval-every": { type: "string" },
         "eval-size": { type: "string" },
-        float16: { type: "boolean" },
-        resume: { type: "boolean" },
-        out: { type: "string" },
+        ...SEQ2SEQ_OPTIONS,
       },
     });
-    if (!values.out) throw new UsageError("missing required option --out");
     if (values.data !== undefined && values.generated !== undefined) throw new UsageError("--data and --generated exclude each other");
-    const norm = values.norm ?? "pre";
-    if (norm !== "pre" && norm !== "post") throw new UsageError(`--norm must be pre or post, got "${norm}"`);
-    const layers = intOption(values.layers, "--layers", 3, 1);
-    const evalEvery = intOption(values["eval-every"], "--eval-every", 200, 1);
+    const settings = seq2seqSettings(values, { batch: 512, lr: 5e-4, warmup: 200, evalEvery: 200, hidden: 256, layers: 3, heads: 8, ff: 512, dropout: 0.1 });
     await initBackend();
     const result = await trainPolynomial({
       data: {
@@ -78,31 +59,14 @@ export const trainPolyCommand: Command = {
         valFraction: numberOption(values["val-fraction"], "--val-fraction", 0.04),
         splitSeed: intOption(values["split-seed"], "--split-seed", 1234),
       },
-      model: {
-        hidden: intOption(values.hidden, "--hidden", 256, 1),
-        encoderLayers: layers,
-        decoderLayers: layers,
-        heads: intOption(values.heads, "--heads", 8, 1),
-        ffHidden: intOption(values.ff, "--ff", 512, 1),
-        dropout: numberOption(values.dropout, "--dropout", 0.1),
-        attentionGain: numberOption(values.gain, "--gain", 0.5),
-        norm,
-        seed: intOption(values.seed, "--seed", 0),
-      },
+      model: settings.model,
       train: {
+        ...settings.train,
         steps: intOption(values.steps, "--steps", 20000, 1),
-        batchSize: intOption(values.batch, "--batch", 512, 1),
-        learningRate: numberOption(values.lr, "--lr", 5e-4),
-        warmupSteps: intOption(values.warmup, "--warmup", 200),
-        clipNorm: numberOption(values.clip, "--clip", 1),
-        seed: intOption(values.seed, "--seed", 0),
-        evalEvery,
-        checkpointEvery: evalEvery,
         evalSize: intOption(values["eval-size"], "--eval-size", 256, 1),
-        float16: Boolean(values.float16),
       },
-      out: values.out,
-      resume: Boolean(values.resume),
+      out: settings.out,
+      resume: settings.resume,
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
