@@ -46,12 +46,12 @@ function tryNative(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): 
   return null;
 }
 
-async function setWasm(skipped: string[]): Promise<{ threads: number; simd: boolean }> {
+async function setWasm(skipped: string[], preferredThreads?: number): Promise<{ threads: number; simd: boolean }> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
   // SIMD is needed by the threaded build; every Node 20 has it.
   const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
-  const wanted = requestedWasmThreads();
+  const wanted = requestedWasmThreads(preferredThreads);
   if (simd && wanted > 1) registerThreadedWasmBackend(wasm, wanted);
   const ok = await tf.setBackend("wasm");
   if (!ok) throw new Error("the WASM backend failed to initialize");
@@ -67,6 +67,11 @@ export interface InitOptions {
   backend?: BackendName;
   /** Do not print the one-line report. */
   quiet?: boolean;
+  /**
+   * WASM threads (default 1; NUMLAB_WASM_THREADS wins over this). More than one pays off only for
+   * large matmuls on otherwise idle cores; capped at the number of cores.
+   */
+  threads?: number;
 }
 
 async function choose(options: InitOptions): Promise<BackendInfo> {
@@ -94,7 +99,7 @@ async function choose(options: InitOptions): Promise<BackendInfo> {
   }
   if (!forced || forced === "wasm") {
     try {
-      const { threads, simd } = await setWasm(base.skipped);
+      const { threads, simd } = await setWasm(base.skipped, options.threads);
       return { ...base, backend: "wasm", provider: "@tensorflow/tfjs-backend-wasm", threads, simd, reason };
     } catch (err) {
       if (forced) throw new Error(`NUMLAB_BACKEND=wasm but the WASM backend failed: ${(err as Error).message}`);

@@ -73,15 +73,23 @@ function workerScriptFile(dir: string): string {
   return tempScript("pthread-worker", wasmWorkerContents.replace(/\n/g, "\\n"));
 }
 
-/** Threads to use: NUMLAB_WASM_THREADS, else the number of logical cores (at most 8). */
-export function requestedWasmThreads(): number {
+/**
+ * Threads to use: NUMLAB_WASM_THREADS, else the caller's `preferred` count, else 1 (at most 8).
+ * One thread is the default because the models of these walkthroughs are small: handing their
+ * small matmuls to a second thread costs more than it saves (3-7x slower per makemore step on
+ * 2 cores), and a thread pool collapses when the other cores are busy. Large models gain up to
+ * ~1.7x from 2 threads: ask for them with `initBackend({ threads: n })` or NUMLAB_WASM_THREADS.
+ */
+export function requestedWasmThreads(preferred?: number): number {
   const raw = process.env.NUMLAB_WASM_THREADS?.trim();
   if (raw) {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new Error(`NUMLAB_WASM_THREADS must be a positive integer; got "${raw}"`);
     return Math.min(n, 8);
   }
-  return Math.max(1, Math.min(os.cpus().length, 8));
+  if (preferred === undefined) return 1;
+  if (!Number.isInteger(preferred) || preferred < 1) throw new Error(`initBackend: threads must be a positive integer; got ${preferred}`);
+  return Math.min(preferred, 8, Math.max(1, os.cpus().length));
 }
 
 /**

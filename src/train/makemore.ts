@@ -2,7 +2,15 @@
  * Training the makemore MLP (`models/mlp-lm.ts`): plain minibatch SGD, a learning-rate finder,
  * split losses, sampling, and a small hyper-parameter sweep. Everything random comes from
  * seeded `Rng`s, so a run is reproducible from its config.
+ *
+ * With a run directory (`out`), training writes the shared format of `run-dir.ts` and saves an
+ * atomic checkpoint every `checkpointEvery` steps: the five parameters, and in state.json the step,
+ * the minibatch generator's state (the data cursor: the same draws follow), the optimizer (plain
+ * SGD has no slots; its rate follows from the step) and the partial loss-curve window. `resume`
+ * continues from it and ends with exactly the weights of an uninterrupted run.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { progress } from "../display/progress";
 import { Rng } from "../random";
@@ -12,6 +20,7 @@ import {
   MlpLm,
   MlpLmConfig,
   MlpLmInit,
+  assignMlpLm,
   createMlpLm,
   disposeMlpLm,
   mlpLmLoss,
@@ -20,7 +29,19 @@ import {
   mlpLmTensors,
   mlpLmVariables,
 } from "../models/mlp-lm";
-import { appendMetrics, assertFiniteLoss, createRun, saveCheckpoint } from "./run-dir";
+import {
+  Json,
+  METRICS_FILE,
+  appendMetrics,
+  assertFiniteLoss,
+  createRun,
+  hasCheckpoint,
+  loadCheckpoint,
+  readConfig,
+  readMetrics,
+  saveCheckpoint,
+  truncateMetricsAfter,
+} from "./run-dir";
 
 export interface MakemoreConfig {
   blockSize: number;
@@ -109,68 +130,166 @@ export interface MakemoreLossPoint {
 export interface TrainMakemoreOptions {
   /** Run directory (config.json, metrics.jsonl, checkpoint/); nothing is written without it. */
   out?: string;
+  /**
+   * Continue the run in `out` from its checkpoint (the same data order follows). The saved config
+   * is used; `config` must agree with it. A run killed before its first checkpoint starts again.
+   */
+  resume?: boolean;
+  /** Stop this invocation after this many steps, with a checkpoint (continue with `resume`). */
+  stopAfter?: number;
   /** Points of the loss curve (default 400). */
   curvePoints?: number;
   /** Show a progress bar (default true). */
   progress?: boolean;
-  /** Checkpoint every this many steps when `out` is set (default 50,000; the end is always saved). */
+  /** Checkpoint every this many steps when `out` is set (default 10,000; the end is always saved). */
   checkpointEvery?: number;
 }
 
 export interface MakemoreRun {
   model: MlpLm;
   config: ResolvedMakemoreConfig;
+  /** The whole loss curve (on resume: the saved points, then this invocation's). */
   curve: MakemoreLossPoint[];
   params: number;
-  /** Wall-clock seconds of the training loop. */
+  /** Steps done so far (`config.steps` unless stopped by `stopAfter`). */
+  step: number;
+  /** Step this invocation started from (0 unless resumed). */
+  startStep: number;
+  /** Wall-clock seconds of the training loop (summed over resumed invocations). */
   seconds: number;
   /** CPU seconds this process spent in the loop (user + system; equals wall time on an idle core). */
   cpuSeconds: number;
 }
+
+/** What state.json of a makemore checkpoint holds. */
+export interface MakemoreCheckpointState {
+  /** Steps done. */
+  step: number;
+  /** State of the minibatch generator: the next draws continue the same data order. */
+  rng: number;
+  /** Plain SGD keeps no slots: its rate follows from `step` and the config. */
+  optimizer: { name: "sgd"; lr: number };
+  /** The partial loss-curve window (sum and count of minibatch losses since the last point). */
+  window: { sum: number; steps: number };
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** The training config saved in a makemore run directory (without the bookkeeping fields). */
+export function readMakemoreRunConfig(dir: string): ResolvedMakemoreConfig & { trainExamples: number } {
+  createRun(dir, {}, { resume: true }); // a clear error when there is no run to resume
+  const saved = readConfig<Record<string, unknown>>(dir);
+  if (saved.kind !== "makemore-mlp") throw new Error(`${dir}: not a makemore run (kind ${JSON.stringify(saved.kind)})`);
+  const { kind: _kind, ...rest } = saved;
+  return rest as unknown as ResolvedMakemoreConfig & { trainExamples: number };
+}
+
+const CONFIG_KEYS: (keyof ResolvedMakemoreConfig)[] = ["blockSize", "embeddingDim", "hidden", "batchSize", "steps", "lr", "lrAfterDrop", "lrDropStep", "seed", "init"];
 
 /**
  * Train an MLP on `train` with minibatch SGD. The loop, step by step: draw `batchSize` random
  * rows, forward + loss, gradients, update with the scheduled rate, record the loss.
  */
 export function trainMakemore(train: CharContexts, config: MakemoreConfig, options: TrainMakemoreOptions = {}): MakemoreRun {
+  const out = options.out;
+  if (options.resume && !out) throw new Error("resume needs the run directory (out)");
   const c = resolveMakemoreConfig(config);
+  let resumeFrom: { tensors: Record<string, tf.Tensor>; state: MakemoreCheckpointState } | null = null;
+  if (out && options.resume) {
+    const saved = readMakemoreRunConfig(out);
+    const differ = CONFIG_KEYS.filter((k) => saved[k] !== c[k]);
+    if (differ.length) {
+      throw new Error(`cannot resume ${out}: its config differs in ${differ.map((k) => `${k} (saved ${saved[k]}, given ${c[k]})`).join(", ")}`);
+    }
+    if (saved.trainExamples !== train.count) {
+      throw new Error(`cannot resume ${out}: it was trained on ${saved.trainExamples} examples, the data given has ${train.count}`);
+    }
+    if (hasCheckpoint(out)) {
+      const ckpt = loadCheckpoint(out)!;
+      resumeFrom = { tensors: ckpt.tensors, state: ckpt.state as unknown as MakemoreCheckpointState };
+    } else {
+      fs.writeFileSync(path.join(out, METRICS_FILE), ""); // killed before its first checkpoint: start again
+    }
+  }
   if (train.blockSize !== c.blockSize) throw new Error(`the data has block size ${train.blockSize}, the config ${c.blockSize}`);
   if (train.count === 0) throw new Error("no training examples");
-  if (options.out) createRun(options.out, { kind: "makemore-mlp", ...c, trainExamples: train.count });
+  if (out && !options.resume) createRun(out, { kind: "makemore-mlp", ...c, trainExamples: train.count });
+
   const model = createMlpLm(makemoreModelConfig(c));
   const rng = new Rng(c.seed + 1); // minibatch draws; the weights used `seed`
   const every = Math.max(1, Math.floor(c.steps / (options.curvePoints ?? 400)));
-  const checkpointEvery = options.checkpointEvery ?? 50_000;
-  const bar = progress({ total: c.steps, label: "makemore", unit: "step", mode: options.progress === false ? "silent" : undefined });
+  const checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
   const curve: MakemoreLossPoint[] = [];
-  const checkpoint = (step: number): void => {
-    if (options.out) saveCheckpoint(options.out, { tensors: mlpLmTensors(model), state: { step, rng: rng.getState() } });
-  };
-  const start = performance.now();
-  const cpuStart = process.cpuUsage();
+  let step = 0;
   let windowSum = 0;
   let windowSteps = 0;
-  for (let step = 0; step < c.steps; step++) {
+  let previousSeconds = 0;
+  let previousCpu = 0;
+  if (resumeFrom) {
+    const { tensors, state } = resumeFrom;
+    assignMlpLm(model, tensors);
+    tf.dispose(Object.values(tensors));
+    step = state.step;
+    rng.setState(state.rng);
+    windowSum = state.window.sum;
+    windowSteps = state.window.steps;
+    previousSeconds = state.seconds;
+    previousCpu = state.cpuSeconds;
+    truncateMetricsAfter(out!, step);
+    for (const r of readMetrics<Record<string, Json>>(out!)) {
+      if (r.event === undefined && typeof r.step === "number" && typeof r.loss === "number" && typeof r.lr === "number") {
+        curve.push({ step: r.step, loss: r.loss, lr: r.lr });
+      }
+    }
+    appendMetrics(out!, { step, time: previousSeconds, event: "resume", message: `resumed from the checkpoint at step ${step}` });
+  }
+  const startStep = step;
+  const stopAt = Math.min(c.steps, options.stopAfter !== undefined ? step + Math.max(0, options.stopAfter) : Infinity);
+
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const elapsed = (): number => previousSeconds + (performance.now() - start) / 1000;
+  const cpuElapsed = (): number => {
+    const cpu = process.cpuUsage(cpuStart);
+    return previousCpu + (cpu.user + cpu.system) / 1e6;
+  };
+  const checkpoint = (): void => {
+    if (!out) return;
+    const state: MakemoreCheckpointState = {
+      step,
+      rng: rng.getState(),
+      optimizer: { name: "sgd", lr: makemoreLearningRate(step, c) },
+      window: { sum: windowSum, steps: windowSteps },
+      seconds: elapsed(),
+      cpuSeconds: cpuElapsed(),
+    };
+    saveCheckpoint(out, { tensors: mlpLmTensors(model), state: state as unknown as Json });
+  };
+
+  const bar = progress({ total: c.steps, label: "makemore", unit: "step", mode: options.progress === false ? "silent" : undefined });
+  bar.set(step);
+  while (step < stopAt) {
     const lr = makemoreLearningRate(step, c);
     const loss = sgdStep(model, drawMinibatch(train, c.batchSize, rng), lr);
     assertFiniteLoss(loss, step);
+    step++;
     windowSum += loss;
     windowSteps++;
-    if (windowSteps === every || step === c.steps - 1) {
-      const point = { step: step + 1, loss: windowSum / windowSteps, lr };
+    if (windowSteps === every || step === c.steps) {
+      const point = { step, loss: windowSum / windowSteps, lr };
       curve.push(point);
-      if (options.out) appendMetrics(options.out, { ...point, time: (performance.now() - start) / 1000 });
-      bar.set(step + 1, { loss: point.loss });
+      if (out) appendMetrics(out, { ...point, time: elapsed() });
+      bar.set(step, { loss: point.loss });
       windowSum = 0;
       windowSteps = 0;
     }
-    if (options.out && (step + 1) % checkpointEvery === 0 && step + 1 < c.steps) checkpoint(step + 1);
+    if (step % checkpointEvery === 0 && step < stopAt) checkpoint();
   }
-  const seconds = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
+  const seconds = elapsed();
+  const cpuSeconds = cpuElapsed();
   bar.done();
-  checkpoint(c.steps);
-  return { model, config: c, curve, params: mlpLmParamCount(makemoreModelConfig(c)), seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  checkpoint(); // the end of the run, or of this invocation
+  return { model, config: c, curve, params: mlpLmParamCount(makemoreModelConfig(c)), step, startStep, seconds, cpuSeconds };
 }
 
 /** Mean cross-entropy of the model on a whole dataset, in chunks. */

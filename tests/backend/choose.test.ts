@@ -12,14 +12,14 @@ import * as path from "path";
 const backendModule = path.resolve(__dirname, "../../src/backend/index.ts");
 
 /** Run initBackend in a child process; returns its exit status, parsed info (if any) and stderr. */
-function chooseIn(env: Record<string, string>): { status: number | null; info: Record<string, unknown> | null; stderr: string } {
+function chooseIn(env: Record<string, string>, options = "{}"): { status: number | null; info: Record<string, unknown> | null; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-choose-"));
   const script = path.join(dir, "choose.ts");
   fs.writeFileSync(
     script,
     `import * as tf from ${JSON.stringify(require.resolve("@tensorflow/tfjs"))};
 import { initBackend } from ${JSON.stringify(backendModule)};
-initBackend().then(
+initBackend(${options}).then(
   (info) => {
     const sum = tf.tidy(() => tf.matMul(tf.ones([3, 4]), tf.ones([4, 2])).sum().dataSync()[0]);
     process.stdout.write(JSON.stringify({ ...info, active: tf.getBackend(), sum }) + "\\n");
@@ -52,13 +52,25 @@ test("NUMLAB_BACKEND=cpu forces the cpu backend and reports it once", () => {
   assert.match(r.stderr, /numlab: backend cpu .*forced by NUMLAB_BACKEND/);
 });
 
-test("NUMLAB_BACKEND=wasm forces WASM; threads default to the cores and the process exits", () => {
+test("NUMLAB_BACKEND=wasm forces WASM with one thread by default", () => {
   const r = chooseIn({ NUMLAB_BACKEND: "wasm" });
-  assert.equal(r.status, 0, r.stderr); // a hung pthread pool would hit the timeout (status null)
+  assert.equal(r.status, 0, r.stderr);
   assert.equal(r.info?.backend, "wasm");
   assert.equal(r.info?.active, "wasm");
   assert.equal(r.info?.sum, 24);
-  assert.equal(r.info?.threads, Math.min(os.cpus().length, 8));
+  assert.equal(r.info?.threads, 1);
+});
+
+test("initBackend({ threads }) asks for a thread pool (capped at the cores); the process still exits", () => {
+  const r = chooseIn({ NUMLAB_BACKEND: "wasm" }, "{ threads: 2 }");
+  assert.equal(r.status, 0, r.stderr); // a hung pthread pool would hit the timeout (status null)
+  assert.equal(r.info?.threads, Math.min(os.cpus().length, 2));
+  assert.equal(r.info?.sum, 24);
+  const bad = chooseIn({ NUMLAB_BACKEND: "wasm" }, "{ threads: 0 }");
+  assert.equal(bad.status, 3);
+  assert.match(bad.stderr, /initBackend: threads must be a positive integer; got 0/);
+  const env = chooseIn({ NUMLAB_BACKEND: "wasm", NUMLAB_WASM_THREADS: "1" }, "{ threads: 2 }");
+  assert.equal(env.info?.threads, 1, "NUMLAB_WASM_THREADS wins over the option");
 });
 
 test("NUMLAB_WASM_THREADS picks the WASM thread count (1 = the single-threaded build)", () => {

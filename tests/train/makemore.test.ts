@@ -83,3 +83,63 @@ test("evaluateSplits returns one loss per split", () => {
   assert.ok(Math.abs(l.train - datasetLoss(run.model, splits.train, 7)) < 1e-4);
   disposeMlpLm(run.model);
 });
+
+/** The weights of a model as plain arrays (exact float32 values). */
+function weights(model: { C: tf.Tensor; W1: tf.Tensor; b1: tf.Tensor; W2: tf.Tensor; b2: tf.Tensor }): number[][] {
+  return [model.C, model.W1, model.b1, model.W2, model.b2].map((t) => Array.from(t.dataSync()));
+}
+
+/** metrics.jsonl without resume events and wall times (which differ between runs). */
+function metricsWithoutTimes(dir: string): unknown[] {
+  return readMetrics<Record<string, unknown>>(dir)
+    .filter((r) => r.event === undefined)
+    .map(({ time: _t, ...rest }) => rest);
+}
+
+test("a run stopped twice and resumed ends exactly like an uninterrupted run", () => {
+  const data = buildDataset(tinyWords(150, 6), 3);
+  const config = { blockSize: 3, embeddingDim: 4, hidden: 16, steps: 300, batchSize: 16, seed: 5 };
+  const opts = { progress: false, curvePoints: 30, checkpointEvery: 70 };
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-mk-resume-"));
+  const a = path.join(root, "a");
+  const b = path.join(root, "b");
+  const whole = trainMakemore(data, config, { ...opts, out: a });
+
+  // 125 and 225 fall inside a loss-curve window (10 steps) and between checkpoints (70)
+  const first = trainMakemore(data, config, { ...opts, out: b, stopAfter: 125 });
+  assert.equal(first.step, 125);
+  assert.equal((loadCheckpoint(b)!.state as { step: number }).step, 125);
+  disposeMlpLm(first.model);
+  const second = trainMakemore(data, config, { ...opts, out: b, resume: true, stopAfter: 100 });
+  assert.equal(second.startStep, 125);
+  assert.equal(second.step, 225);
+  disposeMlpLm(second.model);
+  const last = trainMakemore(data, config, { ...opts, out: b, resume: true });
+  assert.equal(last.startStep, 225);
+  assert.equal(last.step, 300);
+
+  assert.deepEqual(weights(last.model), weights(whole.model));
+  assert.deepEqual(last.curve, whole.curve);
+  assert.deepEqual(metricsWithoutTimes(b), metricsWithoutTimes(a));
+  assert.deepEqual(readMetrics<{ event?: string }>(b).filter((r) => r.event === "resume").length, 2);
+  assert.equal(datasetLoss(last.model, data), datasetLoss(whole.model, data));
+  const state = loadCheckpoint(b)!.state as { step: number; optimizer: { name: string; lr: number } };
+  assert.equal(state.step, 300);
+  assert.deepEqual(state.optimizer, { name: "sgd", lr: 0.01 });
+  disposeMlpLm(whole.model);
+  disposeMlpLm(last.model);
+});
+
+test("resume refuses a different config or data, and a new run refuses a used directory", () => {
+  const data = buildDataset(tinyWords(80, 7), 2);
+  const config = { blockSize: 2, embeddingDim: 2, hidden: 8, steps: 40, seed: 1 };
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "numlab-mk-resume-")), "run");
+  disposeMlpLm(trainMakemore(data, config, { out, progress: false, stopAfter: 10 }).model);
+  assert.throws(() => trainMakemore(data, { ...config, hidden: 9 }, { out, resume: true, progress: false }), /differs in hidden \(saved 8, given 9\)/);
+  assert.throws(() => trainMakemore(buildDataset(tinyWords(81, 7), 2), config, { out, resume: true, progress: false }), /trained on \d+ examples/);
+  assert.throws(() => trainMakemore(data, config, { out, progress: false }), /already holds a checkpoint/);
+  assert.throws(() => trainMakemore(data, config, { out: out + "-missing", resume: true, progress: false }), /cannot resume/);
+  const run = trainMakemore(data, config, { out, resume: true, progress: false });
+  assert.equal(run.step, 40);
+  disposeMlpLm(run.model);
+});
