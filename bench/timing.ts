@@ -17,3 +17,36 @@ export function timeSteps(step: () => void, warmup: number, steps: number): { ms
   }
   return { ms: median(times), stepsMs: times.map((t) => Math.round(t * 10) / 10) };
 }
+
+/**
+ * Time several variants of a step in alternation (A, B, A, B, …) after `warmup` runs of each, so
+ * that a change in machine load hits every variant alike. Returns each variant's median and every
+ * time, and for each variant the median over rounds of (its time / the first variant's time).
+ */
+export function alternateSteps(
+  variants: Record<string, () => void>,
+  warmup: number,
+  rounds: number,
+): Record<string, { ms: number; stepsMs: number[]; relativeToFirst: number }> {
+  const names = Object.keys(variants);
+  for (let i = 0; i < warmup; i++) for (const name of names) variants[name]();
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) {
+      const t0 = performance.now();
+      variants[name]();
+      times[name].push(performance.now() - t0);
+    }
+  }
+  const first = times[names[0]];
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      {
+        ms: median(times[n]),
+        stepsMs: times[n].map((t) => Math.round(t * 10) / 10),
+        relativeToFirst: Math.round(median(times[n].map((t, i) => t / first[i])) * 1000) / 1000,
+      },
+    ]),
+  );
+}

@@ -9,17 +9,21 @@
  * Each figure is the median of ≥ 5 steps after warm-up; a step ends when its loss is read back.
  * The PyTorch peer (bench/pytorch_steps.py) runs with as many threads as our backend uses.
  *
- * Env: NUMLAB_BENCH_STEPS (timed LSTM steps, default 7), NUMLAB_BENCH_ABLATION=1 (also time the
- * LSTM without the WASM patches — the transposed-matmul path — for the performance notes).
+ * Env: NUMLAB_BENCH_STEPS (timed LSTM steps, default 7), NUMLAB_BENCH_ROUNDS (default 1: with n > 1
+ * the LSTM timing and the PyTorch peer alternate n times and the LSTM ratio is the median of the
+ * rounds' ratios — use it on a loaded machine), NUMLAB_BENCH_ABLATION=1 (also time, for
+ * the performance notes: the LSTM without the WASM patches — the transposed-matmul path — and,
+ * alternating step by step with the shipped model, the LSTM layer with tfjs's automatic gradient
+ * instead of its hand-written backward).
  */
 import * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { initBackend } from "../../src/backend";
 import { withStockWasmKernels } from "../../src/backend/wasm-patches";
-import { createLstmLm, LstmLmConfig } from "../../src/models/lstm-lm";
+import { createLstmLm, lstmLayer, lstmLayerAutodiff, LstmLayerFn, LstmLmConfig, lstmLmLoss } from "../../src/models/lstm-lm";
 import { createMlpLm, mlpLmLogits, mlpLmVariables, crossEntropyFromIndices } from "../../src/models/mlp-lm";
-import { timeSteps } from "../timing";
+import { alternateSteps, median, timeSteps } from "../timing";
 
 export const LSTM_BENCH = {
   maxValue: 2001,
@@ -44,24 +48,50 @@ export function benchRows(batch: number, length: number, maxValue: number): numb
   return rows;
 }
 
-/** Median LSTM training-step time (ms) on the current backend. */
-export function lstmStepMs(steps: number, warmup = 2): { ms: number; stepsMs: number[]; firstLoss: number } {
+/** A training step of the bench LSTM (loss read back), plus a disposer; `layer` picks the LSTM layer. */
+function lstmStep(layer: LstmLayerFn = lstmLayer): { step: () => number; dispose: () => void } {
   const config: LstmLmConfig = { ...LSTM_BENCH, seed: 0 };
   const model = createLstmLm(config);
   const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
   const rows = tf.tensor2d(benchRows(LSTM_BENCH.batchSize, LSTM_BENCH.seqLen, LSTM_BENCH.maxValue), undefined, "int32");
-  let firstLoss = NaN;
   const step = () => {
-    const loss = optimizer.minimize(() => model.loss(rows), true, model.trainableVariables());
+    const loss = optimizer.minimize(() => lstmLmLoss(model, rows, layer), true, model.trainableVariables());
     const value = loss!.dataSync()[0];
-    if (Number.isNaN(firstLoss)) firstLoss = value;
     loss!.dispose();
+    return value;
   };
-  const timing = timeSteps(step, warmup, steps);
-  rows.dispose();
-  optimizer.dispose();
-  model.dispose();
+  const dispose = () => {
+    rows.dispose();
+    optimizer.dispose();
+    model.dispose();
+  };
+  return { step, dispose };
+}
+
+/** Median LSTM training-step time (ms) on the current backend. */
+export function lstmStepMs(steps: number, warmup = 2): { ms: number; stepsMs: number[]; firstLoss: number } {
+  const { step, dispose } = lstmStep();
+  let firstLoss = NaN;
+  const timing = timeSteps(() => {
+    const value = step();
+    if (Number.isNaN(firstLoss)) firstLoss = value;
+  }, warmup, steps);
+  dispose();
   return { ...timing, firstLoss };
+}
+
+/**
+ * The LSTM step with the hand-written LSTM backward vs tfjs's automatic gradient of the same layer,
+ * alternating step by step (same process, same load). `speedup` = median over rounds of
+ * autodiff time / hand-written time.
+ */
+export function lstmLayerAblation(rounds: number): { customGradMs: number; autodiffMs: number; speedup: number } {
+  const custom = lstmStep(lstmLayer);
+  const auto = lstmStep(lstmLayerAutodiff);
+  const r = alternateSteps({ custom: () => void custom.step(), autodiff: () => void auto.step() }, 1, rounds);
+  custom.dispose();
+  auto.dispose();
+  return { customGradMs: Math.round(r.custom.ms), autodiffMs: Math.round(r.autodiff.ms), speedup: r.autodiff.relativeToFirst };
 }
 
 /** Median makemore-MLP training-step time (ms) on the current backend. */
@@ -129,27 +159,52 @@ function section(numlabMs: number, pytorchMs: number | null, backend: string, ex
 export async function run(): Promise<Record<string, unknown>> {
   const info = await initBackend({ quiet: true });
   const steps = Math.max(5, Number(process.env.NUMLAB_BENCH_STEPS ?? 7));
-  const lstm = lstmStepMs(steps);
+  const rounds = Math.max(1, Math.floor(Number(process.env.NUMLAB_BENCH_ROUNDS ?? 1)));
+  const threads = Math.max(1, info.threads);
+  // With several rounds, numlab's LSTM and the PyTorch peer alternate (numlab, PyTorch, numlab, …)
+  // so that a change in machine load hits both; the ratio is then the median of the rounds' ratios.
+  const perRound: { lstm: ReturnType<typeof lstmStepMs>; torch: ReturnType<typeof runPytorch> }[] = [];
+  for (let r = 0; r < rounds; r++) perRound.push({ lstm: lstmStepMs(steps), torch: runPytorch(threads, steps) });
   const mlp = mlpStepMs(50);
   let stock: { ms: number } | null = null;
-  if (process.env.NUMLAB_BENCH_ABLATION === "1" && info.backend === "wasm") {
-    stock = withStockWasmKernels(() => lstmStepMs(5, 1));
+  let layerAblation: ReturnType<typeof lstmLayerAblation> | null = null;
+  if (process.env.NUMLAB_BENCH_ABLATION === "1") {
+    layerAblation = lstmLayerAblation(steps);
+    if (info.backend === "wasm") stock = withStockWasmKernels(() => lstmStepMs(5, 1));
   }
-  const threads = Math.max(1, info.threads);
-  const torch = runPytorch(threads, steps);
+  const lstm = perRound[0].lstm;
+  const torch = perRound[perRound.length - 1].torch;
   const torchOk = "threads" in torch;
+  const torchMs = (pick: (t: PytorchResult) => { ms: number } | undefined): number | null => {
+    const ms = perRound.map((p) => ("threads" in p.torch ? pick(p.torch)?.ms : undefined)).filter((x): x is number => x !== undefined);
+    return ms.length ? median(ms) : null;
+  };
+  const lstmTorchMs = torchMs((t) => t.lstm);
+  const lstmMs = median(perRound.map((p) => p.lstm.ms));
+  const roundsInfo =
+    rounds > 1
+      ? perRound.map((p) => {
+          const t = "threads" in p.torch && p.torch.lstm ? p.torch.lstm.ms : null;
+          return { numlabMs: Math.round(p.lstm.ms), pytorchMs: t === null ? null : Math.round(t), ratio: t === null ? null : Math.round((p.lstm.ms / t) * 100) / 100 };
+        })
+      : null;
+  const roundRatios = roundsInfo?.map((r) => r.ratio).filter((x): x is number => x !== null) ?? [];
   const common = { threads: info.threads, pytorchThreads: torchOk ? torch.threads : null };
+  const lstmSection = section(lstmMs, lstmTorchMs, info.backend, {
+    ...common,
+    config: LSTM_BENCH,
+    numlabStepsMs: perRound.flatMap((p) => p.lstm.stepsMs),
+    pytorchStepsMs: perRound.flatMap((p) => ("threads" in p.torch ? p.torch.lstm?.stepsMs ?? [] : [])),
+    firstLoss: lstm.firstLoss,
+    ...(roundsInfo ? { rounds: roundsInfo } : {}),
+    ...(stock ? { numlabWithoutWasmPatchesMs: Math.round(stock.ms) } : {}),
+    ...(layerAblation ? { lstmLayerAblation: layerAblation } : {}),
+    ...(torchOk ? {} : { pytorch: torch.unavailable }),
+  });
+  if (roundRatios.length > 1) lstmSection.ratio = Math.round(median(roundRatios) * 100) / 100;
   return {
-    lstm: section(lstm.ms, torchOk && torch.lstm ? torch.lstm.ms : null, info.backend, {
-      ...common,
-      config: LSTM_BENCH,
-      numlabStepsMs: lstm.stepsMs,
-      pytorchStepsMs: torchOk ? torch.lstm?.stepsMs : undefined,
-      firstLoss: lstm.firstLoss,
-      ...(stock ? { numlabWithoutWasmPatchesMs: Math.round(stock.ms) } : {}),
-      ...(torchOk ? {} : { pytorch: torch.unavailable }),
-    }),
-    mlp: section(mlp.ms, torchOk && torch.mlp ? torch.mlp.ms : null, info.backend, {
+    lstm: lstmSection,
+    mlp: section(mlp.ms, torchMs((t) => t.mlp), info.backend, {
       ...common,
       config: MLP_BENCH,
       ...(torchOk ? {} : { pytorch: torch.unavailable }),

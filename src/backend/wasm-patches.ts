@@ -14,6 +14,9 @@
  *  - `Slice`, `Unpack`, `SplitV`: the stock kernels copy the WHOLE input out of WASM memory
  *    (`readSync`) for every slice, so unstacking T timesteps copies the tensor T times (13 s of a
  *    17 s LSTM step). The patched ones copy only the requested rows, straight from the heap.
+ *  - `GatherV2`: the stock kernel gathers element by element with stride arithmetic in C++ (16 ms
+ *    for the LSTM's embedding lookup of 3136 rows of 128) and crashes with batchDims > 0; the
+ *    patched one copies whole rows of the heap. Out-of-range indices throw, as on every backend.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -30,7 +33,7 @@ interface WasmBackendLike {
 }
 
 /** Names of the kernels patched on "wasm", in installation order. */
-export const WASM_PATCHED_KERNELS = ["UnsortedSegmentSum", "BatchMatMul", "_FusedMatMul", "Slice", "Unpack", "SplitV"] as const;
+export const WASM_PATCHED_KERNELS = ["UnsortedSegmentSum", "BatchMatMul", "_FusedMatMul", "Slice", "Unpack", "SplitV", "GatherV2"] as const;
 
 /**
  * Patch state lives on a global: the kernel registry is global too, and a second copy of this
@@ -234,6 +237,64 @@ function splitVWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelF
   };
 }
 
+/**
+ * GatherV2: out[n, o, j, …] = x[n, o, indices[n, j], …] (n over the batchDims leading dims, o over
+ * the dims before the axis), copying whole rows of the heap.
+ */
+function gatherWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelFunc"] {
+  return (args: KernelArgs) => {
+    const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
+    if (x.dtype === "string") return original(args);
+    const backend = args.backend as unknown as WasmBackendLike;
+    const attrs = args.attrs as { axis: number; batchDims?: number };
+    const ax = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    let batchDims = attrs.batchDims ?? 0;
+    if (batchDims < 0) batchDims += indices.shape.length;
+    // Shapes are validated by tf.gather; the output shape is TensorFlow's.
+    const { outputShape } = tf.backend_util.segment_util.collectGatherOpShapeInfo(
+      x as unknown as tf.Tensor,
+      indices as unknown as tf.Tensor,
+      ax,
+      batchDims,
+    );
+    const dimSize = x.shape[ax];
+    const batch = sizeOf(x.shape.slice(0, batchDims));
+    const outer = sizeOf(x.shape.slice(batchDims, ax));
+    const inner = sizeOf(x.shape.slice(ax + 1));
+    const count = batch === 0 ? 0 : sizeOf(indices.shape) / batch; // ids per batch entry
+    const out = backend.makeOutput(outputShape, x.dtype);
+    // Views taken after makeOutput (a memory growth during the allocation would detach them).
+    const ids = backend.typedArrayFromHeap(indices);
+    for (let j = 0; j < ids.length; j++) {
+      const id = ids[j];
+      if (!(id >= 0 && id < dimSize)) {
+        backend.disposeData(out.dataId);
+        throw new Error(`GatherV2: the index value ${id} is not in [0, ${dimSize - 1}]`);
+      }
+    }
+    if (batch * outer * count * inner === 0) return out;
+    const src = backend.typedArrayFromHeap(x);
+    const dst = backend.typedArrayFromHeap(out);
+    let at = 0;
+    for (let n = 0; n < batch; n++) {
+      const idBase = n * count;
+      for (let o = 0; o < outer; o++) {
+        const base = (n * outer + o) * dimSize * inner;
+        if (inner === 1) {
+          for (let j = 0; j < count; j++) dst[at++] = src[base + ids[idBase + j]];
+        } else {
+          for (let j = 0; j < count; j++) {
+            const from = base + ids[idBase + j] * inner;
+            dst.set(src.subarray(from, from + inner), at);
+            at += inner;
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
 function override(kernelName: string, make: (original: KernelConfig | undefined) => KernelConfig["kernelFunc"]): void {
   // getKernel returns undefined when the backend has no such kernel.
   const original: KernelConfig | undefined = tf.getKernel(kernelName, "wasm");
@@ -274,6 +335,7 @@ export function installWasmPatches(): void {
   wrap("Slice", sliceWasm);
   wrap("Unpack", unpackWasm);
   wrap("SplitV", splitVWasm);
+  wrap("GatherV2", gatherWasm);
   state.installed = true;
 }
 

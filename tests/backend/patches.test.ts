@@ -1,6 +1,7 @@
 /**
  * Parity of the WASM kernel patches (src/backend/wasm-patches.ts) with the cpu backend: each
- * patched kernel, and the gradients of a small LSTM language model and a small dense model.
+ * patched kernel, and the gradients of a small LSTM language model (its hand-written LSTM backward
+ * is compared with autodiff in lstm-grad.test.ts) and a small dense model.
  * Tolerances: kernels 1e-4 absolute (float32 sums of ≤ 16 terms of magnitude ≤ ~10), gradients
  * 1e-5 absolute (they are ~1e-2..1e-4 here; cpu and XNNPACK order their sums differently).
  */
@@ -146,6 +147,32 @@ test("Slice, Unpack and SplitV (read in place from WASM memory) match cpu", asyn
     },
     KERNEL_TOL,
   );
+});
+
+test("GatherV2 (whole rows copied from WASM memory) matches cpu on every axis; bad ids throw", async () => {
+  const { cpu } = await parity(
+    "gather",
+    () => {
+      const table = tf.tensor2d(values(30, 71), [10, 3]);
+      const x3 = tf.tensor3d(values(60, 72), [3, 4, 5]);
+      return [
+        tf.gather(table, tf.tensor2d([[1, 2, 2, 9], [0, 1, 1, 1]], [2, 4], "int32")), // embedding lookup
+        tf.gather(tf.tensor1d(values(12, 73)), tf.tensor1d([11, 0, 5, 5], "int32")), // inner size 1
+        tf.gather(x3, tf.tensor1d([3, 0, 3], "int32"), 1), // middle axis
+        tf.gather(x3, tf.tensor1d([4, 1], "int32"), -1), // last axis
+        tf.gather(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), tf.tensor1d([1, 1, 0], "int32")), // int32 values
+        tf.gather(x3, tf.tensor2d([[0, 3], [1, 2], [2, 0]], [3, 2], "int32"), 1, 1), // batchDims 1 (the stock kernel crashes)
+        tf.gather(x3, tf.tensor2d([[4, 0, 1], [2, 2, 3], [0, 1, 4]], [3, 3], "int32"), 2, 1), // batchDims 1, outer dims
+        tf.gather(table, tf.tensor1d([], "int32")), // no ids
+      ];
+    },
+    KERNEL_TOL,
+  );
+  assert.deepEqual(Array.from(cpu["4"]), [3, 4, 3, 4, 1, 2]);
+  await tf.setBackend("wasm");
+  const before = tf.memory().numTensors;
+  assert.throws(() => tf.tidy(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([0, 3], "int32"))), /index value 3 is not in \[0, 2\]/);
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test("LSTM language model: loss and every gradient match cpu (2 layers, pads)", async () => {

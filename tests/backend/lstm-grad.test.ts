@@ -1,0 +1,99 @@
+/**
+ * The LSTM layer's hand-written backward (`lstmLayer`, tf.customGrad) against tfjs's automatic
+ * gradient of the same forward (`lstmLayerAutodiff`), on the pure-JS `cpu` backend and on `wasm`
+ * (with numlab's kernel patches): loss, logits and the gradient of every weight of a 2-layer model
+ * on rows with trailing pads, plus the 1-timestep edge case (no recurrent product at all).
+ *
+ * Tolerances: forward values are computed by the same kernels in the same order, so the logits and
+ * loss must be EQUAL; gradients 1e-6 absolute (their largest entries are 2e-4..1 here and differ only in the order
+ * of float32 sums: one product over all timesteps instead of one per step; measured ≤ 2e-9).
+ * NUMLAB_TEST_VERBOSE=1 prints every difference and the largest gradient entry.
+ */
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/backend";
+import { maxAbsDiff } from "../../src/backend/parity";
+import { createLstmLm, lstmLayer, lstmLayerAutodiff, LstmLayerFn, LstmLmConfig, lstmLmForwardTimeMajor, lstmLmLoss } from "../../src/models/lstm-lm";
+
+const GRAD_TOL = 1e-6;
+
+before(async () => {
+  await initBackend({ backend: "wasm", quiet: true });
+});
+
+const CONFIG: LstmLmConfig = { maxValue: 40, embeddingDim: 6, hiddenSize: 12, numLayers: 2, denseSize: 7, seed: 21 };
+const PAD = CONFIG.maxValue;
+
+/** Rows [batch, length] with trailing pads of varying lengths (one row all pads after its first id). */
+function paddedRows(batch: number, length: number): number[][] {
+  return Array.from({ length: batch }, (_, r) => {
+    const n = r === batch - 1 ? 1 : length - ((r * 3) % 5);
+    return Array.from({ length }, (_, t) => (t < n ? (r * 13 + t * 7 + r * t) % CONFIG.maxValue : PAD));
+  });
+}
+
+/**
+ * Loss, logits and every weight gradient with the given LSTM layer, as plain arrays (a weight the
+ * loss does not depend on — the recurrent one with a single step — gets zeros). Checks that no
+ * tensor leaks.
+ */
+function lossAndGrads(rows: number[][], layer: LstmLayerFn): Record<string, Float32Array> {
+  const model = createLstmLm(CONFIG);
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(() => {
+    const batch = tf.tensor2d(rows, undefined, "int32");
+    const { value, grads } = tf.variableGrads(() => lstmLmLoss(model, batch, layer), model.trainableVariables());
+    const inputs = batch.slice([0, 0], [rows.length, rows[0].length - 1]) as tf.Tensor2D;
+    const res: Record<string, Float32Array> = {
+      loss: value.dataSync() as Float32Array,
+      logits: lstmLmForwardTimeMajor(model, inputs, layer).dataSync() as Float32Array,
+    };
+    for (const v of model.trainableVariables()) {
+      res[v.name.split("/").slice(1).join("/")] = (grads[v.name] ?? tf.zerosLike(v)).dataSync() as Float32Array;
+    }
+    return res;
+  });
+  assert.equal(tf.memory().numTensors, before, "tensors leaked");
+  model.dispose();
+  return out;
+}
+
+for (const backend of ["cpu", "wasm"]) {
+  for (const [label, rows] of [
+    ["2 layers, batch 5 × 12 steps with trailing pads", paddedRows(5, 13)],
+    ["1 timestep (rows of length 2)", paddedRows(4, 2)],
+  ] as const) {
+    test(`${backend}: hand-written LSTM gradient equals autodiff (${label})`, async () => {
+      await tf.setBackend(backend);
+      const custom = lossAndGrads(rows as number[][], lstmLayer);
+      const auto = lossAndGrads(rows as number[][], lstmLayerAutodiff);
+      assert.deepEqual(Object.keys(custom), Object.keys(auto));
+      assert.deepEqual(Array.from(custom.loss), Array.from(auto.loss));
+      assert.deepEqual(Array.from(custom.logits), Array.from(auto.logits));
+      for (const key of Object.keys(auto)) {
+        const diff = maxAbsDiff(custom[key], auto[key]);
+        if (process.env.NUMLAB_TEST_VERBOSE) console.log(backend, label, key, diff, Math.max(...Array.from(auto[key]).map(Math.abs)));
+        assert.ok(diff <= GRAD_TOL, `${backend} ${key}: max abs diff ${diff} > ${GRAD_TOL}`);
+      }
+      // Not vacuous: the recurrent and input weights of both layers get real gradients (the
+      // recurrent ones only when there is more than one step).
+      const peak = (k: string) => Math.max(...Array.from(auto[k]).map(Math.abs));
+      for (const k of ["lstm0/kernel", "lstm1/kernel", "lstm0/bias", "embedding"]) assert.ok(peak(k) > 1e-5, `${k} gradient is ~0`);
+      if (rows[0].length > 2) assert.ok(peak("lstm0/recurrent") > 1e-5 && peak("lstm1/recurrent") > 1e-5);
+      else assert.equal(peak("lstm0/recurrent"), 0);
+    });
+  }
+}
+
+test("wasm and cpu agree on the hand-written LSTM gradient", async () => {
+  await tf.setBackend("cpu");
+  const cpu = lossAndGrads(paddedRows(5, 13), lstmLayer);
+  await tf.setBackend("wasm");
+  const wasm = lossAndGrads(paddedRows(5, 13), lstmLayer);
+  for (const key of Object.keys(cpu)) {
+    const tol = key === "loss" || key === "logits" ? 1e-5 : GRAD_TOL * 10;
+    const diff = maxAbsDiff(wasm[key], cpu[key]);
+    assert.ok(diff <= tol, `${key}: wasm vs cpu max abs diff ${diff} > ${tol}`);
+  }
+});
