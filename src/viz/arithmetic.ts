@@ -4,6 +4,7 @@
  */
 import type { Figure, PlotlyTrace } from "../display/figure";
 import type { AdditionGridPoint } from "../eval/arithmetic";
+import { tokenMatrixFigure } from "./rnn-primer";
 
 const BEAM_COLORS = ["#1a9850", "#66bd63", "#a6d96a", "#fee08b", "#4575b4", "#74add1", "#abd9e9", "#8073ac", "#b2abd2", "#7f7f7f"];
 export const NO_CORRECT_BEAM_COLOR = "#d73027";
@@ -70,17 +71,13 @@ export function clipDiagonal(matrix: readonly (readonly number[])[]): number[][]
 /** Heatmap of the cosine similarities of embedding rows (e.g. digit tokens), diagonal clipped. */
 export function embeddingSimilarityFigure(vectors: readonly (readonly number[])[], labels: readonly string[], options: { title?: string } = {}): Figure {
   if (vectors.length !== labels.length) throw new Error(`embeddingSimilarityFigure: ${vectors.length} vectors but ${labels.length} labels`);
-  const z = clipDiagonal(cosineSimilarityMatrix(vectors));
-  return {
-    data: [{ type: "heatmap", z, x: [...labels], y: [...labels], colorscale: "RdBu", reversescale: true, colorbar: { title: { text: "cosine" } } }],
-    layout: {
-      title: { text: options.title ?? "Cosine similarity of digit embeddings (diagonal clipped)" },
-      xaxis: { type: "category", title: { text: "digit" } },
-      yaxis: { type: "category", autorange: "reversed", title: { text: "digit" } },
-      height: 520,
-      width: 560,
-    },
-  };
+  return tokenMatrixFigure(clipDiagonal(cosineSimilarityMatrix(vectors)), labels, {
+    title: options.title ?? "Cosine similarity of digit embeddings (diagonal clipped)",
+    colorbar: "cosine",
+    axisTitle: "digit",
+    width: 560,
+    height: 520,
+  });
 }
 
 /**

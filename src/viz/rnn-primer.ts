@@ -8,7 +8,7 @@ import type { Figure } from "../display/figure";
 export function tokenMatrixFigure(
   matrix: readonly (readonly number[])[],
   labels: readonly string[],
-  options: { title?: string; colorbar?: string; zmin?: number; zmax?: number } = {},
+  options: { title?: string; colorbar?: string; zmin?: number; zmax?: number; axisTitle?: string; width?: number; height?: number } = {},
 ): Figure {
   if (matrix.length !== labels.length) throw new Error(`tokenMatrixFigure: ${matrix.length} rows but ${labels.length} labels`);
   return {
@@ -27,10 +27,10 @@ export function tokenMatrixFigure(
     ],
     layout: {
       title: { text: options.title ?? "" },
-      xaxis: { type: "category", title: { text: "token" } },
-      yaxis: { type: "category", autorange: "reversed", title: { text: "token" } },
-      width: 520,
-      height: 480,
+      xaxis: { type: "category", title: { text: options.axisTitle ?? "token" } },
+      yaxis: { type: "category", autorange: "reversed", title: { text: options.axisTitle ?? "token" } },
+      width: options.width ?? 520,
+      height: options.height ?? 480,
     },
   };
 }
