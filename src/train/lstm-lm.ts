@@ -81,8 +81,8 @@ export interface LstmTrainConfig {
 /**
  * CPU-friendly defaults: one LSTM layer of 128 units, 32-dimensional embeddings started small,
  * integers below 1000, rows of 30 terms, a high Adam rate with clipping, 800 steps. On the shared
- * OEIS subset this took 20 minutes on 2 busy cores with WASM (the shipped run) and beats the
- * majority baseline on div2 and prime.
+ * OEIS subset a run takes about 2 minutes on one WASM thread (126 s on 2026-12-01; 20 minutes on
+ * an overloaded machine for the shipped run) and beats the majority baseline on div2 and prime.
  */
 export const LSTM_CPU_CONFIG: LstmTrainConfig = {
   dataFile: null,

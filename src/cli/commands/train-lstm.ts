@@ -16,7 +16,7 @@ DIR receives config.json, metrics.jsonl, checkpoint/, embeddings/, TensorBoard f
 
   --out DIR             run directory (required)
   --resume              continue the run in DIR from its checkpoint (same config, same data order)
-  --preset NAME         cpu (default; the shipped run: 20 min on 2 busy cores), seed (the seed's
+  --preset NAME         cpu (default; about 2 min on one core), seed (the seed's
                         full configuration),
                         smoke (tiny)
   --file F              OEIS stripped file (plain or .gz); default: the full dump if cached, else
