@@ -121,15 +121,25 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
 /**
  * Training batches over a key list, forever: each epoch is a fresh seeded permutation.
  * The cursor (epoch, position) is part of the checkpoint so a resumed run continues the same stream.
+ *
+ * With `parts` = P > 1 each batch also carries up to P sub-batches (`parts`) of its examples
+ * grouped by target length, cut where that minimizes the padded size. `transformerLoss` computes
+ * the loss part by part and weights it by token count: the same loss and gradient as the whole
+ * batch, with less padding (a random batch of 128 factorizations pads to about 21 target positions
+ * per example; in 3 parts to about 11, against a mean answer of 9). Sorting whole batches by length
+ * instead (length bucketing) pads as little but makes batches that are not random samples (a batch
+ * of short answers is mostly primes); on factorization that learned about half as much per step.
  */
 export interface ArithmeticBatchStream {
-  next(): Seq2SeqBatch;
+  next(): Seq2SeqBatch & { parts?: Seq2SeqBatch[] };
   cursor(): { epoch: number; position: number };
   seek(cursor: { epoch: number; position: number }): void;
 }
 
-export function arithmeticBatchStream(data: ArithmeticData, keys: Int32Array, batchSize: number, seed: number): ArithmeticBatchStream {
+export function arithmeticBatchStream(data: ArithmeticData, keys: Int32Array, batchSize: number, seed: number, options: { parts?: number } = {}): ArithmeticBatchStream {
   if (keys.length === 0) throw new Error("arithmeticBatchStream: no problems to train on");
+  const parts = options.parts ?? 1;
+  if (!(Number.isInteger(parts) && parts >= 1)) throw new Error(`arithmeticBatchStream: parts must be an integer ≥ 1, got ${parts}`);
   let epoch = 0;
   let position = 0;
   let order = new Rng(seed).shuffle(Int32Array.from(keys));
@@ -145,7 +155,8 @@ export function arithmeticBatchStream(data: ArithmeticData, keys: Int32Array, ba
         }
         examples.push(data.encode(data.problem(order[position++])));
       }
-      return collateSeq2Seq(examples, data.tokenizer.padId);
+      const batch = collateSeq2Seq(examples, data.tokenizer.padId);
+      return parts > 1 ? { ...batch, parts: lengthParts(examples, parts).map((group) => collateSeq2Seq(group, data.tokenizer.padId)) } : batch;
     },
     cursor: () => ({ epoch, position }),
     seek(c) {
@@ -155,6 +166,47 @@ export function arithmeticBatchStream(data: ArithmeticData, keys: Int32Array, ba
       else reshuffle();
     },
   };
+}
+
+/**
+ * Group examples into at most `maxParts` runs of the length-sorted list, cut where the total padded
+ * size Σ (rows × longest target + rows × longest source) is smallest (dynamic programming).
+ */
+export function lengthParts<E extends { source: readonly number[]; target: readonly number[] }>(examples: readonly E[], maxParts: number): E[][] {
+  const sorted = examples
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.target.length - b.e.target.length || a.e.source.length - b.e.source.length || a.i - b.i)
+    .map((x) => x.e);
+  const n = sorted.length;
+  const k = Math.max(1, Math.min(maxParts, n));
+  // a part sorted[a..b) costs rows × (longest target + longest source)
+  // best[p][b]: cheapest split of sorted[0..b) into p parts; cut[p][b]: start of the last part
+  const best: number[][] = [Array.from({ length: n + 1 }, (_, b) => (b === 0 ? 0 : Infinity))];
+  const cut: number[][] = [new Array(n + 1).fill(0)];
+  for (let p = 1; p <= k; p++) {
+    best.push(new Array(n + 1).fill(Infinity));
+    cut.push(new Array(n + 1).fill(0));
+    for (let b = 1; b <= n; b++) {
+      let src = 0;
+      for (let a = b - 1; a >= p - 1; a--) {
+        src = Math.max(src, sorted[a].source.length);
+        const c = best[p - 1][a] + (b - a) * (sorted[b - 1].target.length + src);
+        if (c < best[p][b]) {
+          best[p][b] = c;
+          cut[p][b] = a;
+        }
+      }
+    }
+  }
+  let p = 1;
+  for (let q = 1; q <= k; q++) if (best[q][n] < best[p][n]) p = q;
+  const groups: E[][] = [];
+  for (let b = n; p > 0; p--) {
+    const a = cut[p][b];
+    groups.unshift(sorted.slice(a, b));
+    b = a;
+  }
+  return groups;
 }
 
 /** Padded batches over a list of keys in order (evaluation). */

@@ -467,6 +467,20 @@ export interface TokenBatch {
   targetLength: number;
   source: Int32Array;
   target: Int32Array;
+  /**
+   * Optional: the same examples again as a few sub-batches, each padded to its own longest (e.g.
+   * grouped by target length). `transformerLoss` then computes the loss part by part and combines
+   * it weighted by token count, which is exactly the token mean over the whole batch (the same loss
+   * and gradient) with less padding. Absent: the batch is used as it is.
+   */
+  parts?: TokenBatch[];
+}
+
+/** Number of non-padding labels (target tokens after `<sos>`) in a batch: the loss's denominator. */
+export function labelCount(batch: TokenBatch, padId: number): number {
+  let n = 0;
+  for (let i = 0; i < batch.size; i++) for (let j = 1; j < batch.targetLength; j++) if (batch.target[i * batch.targetLength + j] !== padId) n++;
+  return n;
 }
 
 /** Split targets `[b, t]` into decoder input (all but last) and labels (all but first). */
@@ -485,6 +499,17 @@ export function shiftTargets(batch: TokenBatch): { input: Int32Array; labels: In
 
 /** Teacher-forced loss of a batch (call inside a tidy / gradient function). */
 export function transformerLoss(model: Transformer, batch: TokenBatch, opts: ForwardOptions & { labelSmoothing?: number } = {}): tf.Scalar {
+  if (batch.parts && batch.parts.length > 0) {
+    const terms: tf.Scalar[] = [];
+    let total = 0;
+    for (const part of batch.parts) {
+      const n = labelCount(part, model.config.padId);
+      if (n === 0) continue;
+      terms.push(tf.mul(transformerLoss(model, { ...part, parts: undefined }, opts), n) as tf.Scalar);
+      total += n;
+    }
+    return tf.div(terms.length ? tf.addN(terms) : tf.scalar(0), Math.max(total, 1)) as tf.Scalar;
+  }
   const { input, labels, length } = shiftTargets(batch);
   const src = tf.tensor2d(batch.source, [batch.size, batch.sourceLength], "int32");
   const trgIn = tf.tensor2d(input, [batch.size, length], "int32");

@@ -15,14 +15,15 @@ export interface ArithmeticRunConfig {
   kind: "arith";
   data: ArithmeticDataConfig;
   model: TransformerConfig;
-  train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number };
+  /** `parts` (P > 1): compute each batch as up to P sub-batches grouped by answer length (same gradient, less padding; absent: 1). */
+  train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; parts?: number };
 }
 
 export interface ArithmeticTrainOptions {
   data: Partial<ArithmeticDataConfig> & Pick<ArithmeticDataConfig, "task" | "max">;
   model?: Partial<Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize" | "maxLength">>;
   /** Training settings; on resume only `steps` (the new total) is taken from here, the rest comes from the run. */
-  train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number };
+  train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number; parts?: number };
   out: string;
   resume?: boolean;
   label?: string;
@@ -81,10 +82,18 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     },
   };
   const used = createRun(options.out, config, { resume: options.resume });
-  if (options.resume && options.train.steps !== undefined) used.train.steps = options.train.steps;
+  if (options.resume && options.train.steps !== undefined && options.train.steps !== used.train.steps) {
+    used.train.steps = options.train.steps;
+    // keep config.json truthful: record the new total (the provenance block stays as it was)
+    const file = path.join(options.out, CONFIG_FILE);
+    const record = JSON.parse(fs.readFileSync(file, "utf8"));
+    record.train.steps = used.train.steps;
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2) + "\n");
+    fs.renameSync(`${file}.tmp`, file);
+  }
   const run = buildRun(options.out, used);
   const { data, model } = run;
-  const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1);
+  const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });
   const evalKeys = data.split.test.slice(0, used.train.evalSize);
   const summary = await trainSeq2Seq(
     model,

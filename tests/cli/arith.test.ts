@@ -43,3 +43,23 @@ test("train arith → eval arith --json prints the documented record; --resume c
   await assert.rejects(trainArithCommand.run(["--task", "subtraction", "--out", out]), UsageError);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("train arith --parts/--schedule/--positional are recorded in config.json and a bucketed run resumes", async () => {
+  process.env.NUMLAB_BACKEND = "cpu";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
+  const out = path.join(dir, "run");
+  const common = ["--task", "factorization", "--base", "30", "--max", "500", "--hidden", "16", "--ff", "16", "--heads", "2", "--layers", "1", "--batch", "8", "--eval-every", "3", "--out", out];
+  const flags = ["--parts", "3", "--schedule", "constant", "--warmup", "2", "--positional", "learned", "--dropout", "0"];
+  await captureStdout(() => trainArithCommand.run([...common, ...flags, "--steps", "3"]));
+  await captureStdout(() => trainArithCommand.run([...common.slice(2), "--steps", "6", "--resume"])); // --task comes from the run
+  const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
+  assert.equal(config.train.parts, 3);
+  assert.equal(config.train.schedule, "constant");
+  assert.equal(config.model.positional, "learned");
+  assert.equal(config.train.steps, 6); // the raised total is recorded on resume
+  assert.ok(config.numlab.createdAt);
+  assert.deepEqual(readMetrics<{ step: number; lr: number }>(out).map((r) => [r.step, r.lr]), [[3, 0.001], [6, 0.001]]);
+  await assert.rejects(trainArithCommand.run([...common, "--schedule", "linear"]), UsageError);
+  await assert.rejects(trainArithCommand.run([...common, "--positional", "rotary"]), UsageError);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

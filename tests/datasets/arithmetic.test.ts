@@ -62,3 +62,35 @@ test("batch stream pads to each batch's longest, covers an epoch, and resumes fr
   c.seek(cursor);
   assert.deepEqual(c.next(), after);
 });
+
+test("length parts: each random batch also comes as length-grouped sub-batches with the same loss and gradient", async () => {
+  const tf = await import("@tensorflow/tfjs");
+  const { createTransformer, transformerLoss } = await import("../../src/models/transformer");
+  await tf.setBackend("cpu");
+  const data = arithmeticData({ task: "factorization", max: 3000, base: 30 });
+  const s = arithmeticBatchStream(data, data.split.train, 32, 5, { parts: 3 });
+  const plain = arithmeticBatchStream(data, data.split.train, 32, 5);
+  const batch = s.next();
+  const same = plain.next();
+  assert.deepEqual({ ...batch, parts: undefined }, { ...same, parts: undefined }); // the random batch itself is unchanged
+  assert.ok(batch.parts && batch.parts.length >= 2 && batch.parts.length <= 3);
+  assert.equal(batch.parts.reduce((n, p) => n + p.size, 0), batch.size);
+  const padded = batch.parts.reduce((n, p) => n + p.size * p.targetLength, 0);
+  assert.ok(padded < batch.size * batch.targetLength);
+  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 16, heads: 2, ffHidden: 16, encoderLayers: 1, decoderLayers: 1, dropout: 0, maxLength: 40, norm: "pre", attentionGain: 0.5, positional: "sinusoidal", padId: 0, seed: 1 });
+  const vars = Object.values(model.params);
+  const whole = tf.variableGrads(() => transformerLoss(model, { ...batch, parts: undefined }), vars);
+  const split = tf.variableGrads(() => transformerLoss(model, batch), vars);
+  assert.ok(Math.abs(whole.value.dataSync()[0] - split.value.dataSync()[0]) < 1e-5);
+  for (const k of Object.keys(whole.grads)) {
+    const a = whole.grads[k].dataSync();
+    const b = split.grads[k].dataSync();
+    a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-5, `${k}[${i}]: ${x} vs ${b[i]}`));
+  }
+  // resumes like the plain stream
+  const cursor = s.cursor();
+  const next = s.next();
+  const t = arithmeticBatchStream(data, data.split.train, 32, 5, { parts: 3 });
+  t.seek(cursor);
+  assert.deepEqual(t.next(), next);
+});

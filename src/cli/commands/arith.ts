@@ -2,13 +2,15 @@
 import { parseArgs } from "util";
 import { Command, UsageError, intOption, numberOption } from "../command";
 import { initBackend } from "../../backend";
-import { trainArithmetic, loadArithmeticRun } from "../../train/arithmetic";
+import { ArithmeticRunConfig, trainArithmetic, loadArithmeticRun } from "../../train/arithmetic";
+import { readConfig } from "../../train/run-dir";
 import { evaluateArithmetic } from "../../eval/arithmetic";
 import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
 
 const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR [options]
 
-  --task T            addition (a + b, operands in [0, max)) or factorization (2 ≤ n ≤ max)
+  --task T            addition (a + b, operands in [0, max)) or factorization (2 ≤ n ≤ max);
+                      not needed with --resume
   --base B            number base of the digit tokens, 2..64 (default 10)
   --max N             operand range (default 256 for addition, 65536 for factorization)
   --test-fraction F   held-out share (default 0.1)      --split-seed S  (default 0)
@@ -16,8 +18,8 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --lr X              peak learning rate (default 1e-3) --warmup N      (default 200)
   --clip X            gradient global-norm clip (default 1)
   --schedule S        constant or cosine (decay to 10% at the last step) after warm-up (default cosine)
-  --bucket K          sort each K batches' worth of problems by answer length into K batches, so
-                      batches pad less (default 1: plain random batches)
+  --parts P           compute each random batch as up to P sub-batches grouped by answer length:
+                      the same loss and gradient with less padding (default 1: off)
   --positional P      sinusoidal or learned position embeddings (default sinusoidal)
   --hidden D --layers L --heads H --ff F --dropout P   model shape (defaults 128, 2, 4, 256, 0.1)
   --gain G            Xavier gain of the attention weights (default 0.5)
@@ -42,11 +44,12 @@ export const trainArithCommand: Command = {
         "split-seed": { type: "string" },
         ...SEQ2SEQ_OPTIONS,
         schedule: { type: "string" },
-        bucket: { type: "string" },
+        parts: { type: "string" },
         positional: { type: "string" },
       },
     });
-    const task = values.task;
+    // with --resume the run's own task applies, so --task may be left out
+    const task = values.task ?? (values.resume && values.out ? readConfig<ArithmeticRunConfig>(values.out).data?.task : undefined);
     if (task !== "addition" && task !== "factorization") throw new UsageError(`--task must be addition or factorization, got "${task ?? ""}"`);
     const settings = seq2seqSettings(values, { batch: 128, lr: 1e-3, warmup: 200, evalEvery: 100, hidden: 128, layers: 2, heads: 4, ff: 256, dropout: 0.1 });
     const schedule = values.schedule ?? "cosine";
@@ -66,7 +69,7 @@ export const trainArithCommand: Command = {
       train: {
         ...settings.train,
         schedule,
-        bucket: intOption(values.bucket, "--bucket", 1, 1),
+        parts: intOption(values.parts, "--parts", 1, 1),
         steps: values.steps === undefined ? (values.resume ? undefined : 3000) : intOption(values.steps, "--steps", 3000, 1),
       },
       out: settings.out,
