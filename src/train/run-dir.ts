@@ -136,7 +136,12 @@ export interface Checkpoint {
 }
 
 export interface SaveOptions {
-  /** Store float tensors as float16 (half the size, ~3 significant digits). */
+  /**
+   * Store the model's float tensors as float16 (half the size, ~3 significant digits). Optimizer
+   * slots (`optimizerTensors`) always stay float32: Adam's second moments are squared gradients,
+   * far below float16's smallest normal value, and rounding them to zero would blow up the first
+   * steps after a resume.
+   */
   float16?: boolean;
 }
 
@@ -241,7 +246,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint, options: Sav
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of Object.entries(checkpoint.tensors)) {
-    const { storage, bytes } = encodeTensor(t, Boolean(options.float16));
+    const { storage, bytes } = encodeTensor(t, Boolean(options.float16) && !name.startsWith(OPTIMIZER_PREFIX));
     entries.push({ name, dtype: t.dtype as ManifestEntry["dtype"], storage, shape: t.shape.slice(), offset, bytes: bytes.length });
     chunks.push(bytes);
     offset += bytes.length;

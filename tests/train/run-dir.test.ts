@@ -90,6 +90,28 @@ test("float16 storage halves the size and keeps ~3 significant digits", () => {
   assert.equal(fromFloat16Bits(toFloat16Bits(1e6)), Infinity);
 });
 
+test("float16 checkpoints keep optimizer slots in float32, so a resumed Adam continues exactly", async () => {
+  const dir = tempDir();
+  const w = tf.variable(tf.tensor1d([0.5, -0.25, 2]));
+  const optimizer = tf.train.adam(1e-3);
+  // gradients of 1e-5 make second moments of ~1e-13: zero in float16
+  optimizer.applyGradients({ [w.name]: tf.tensor1d([1e-5, -2e-5, 3e-5]) });
+  const slots = await optimizerTensors(optimizer);
+  saveCheckpoint(dir, { tensors: { w, ...slots }, state: {} }, { float16: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "checkpoint", "manifest.json"), "utf8")) as { tensors: { name: string; storage: string }[] };
+  const storage = Object.fromEntries(manifest.tensors.map((e) => [e.name, e.storage]));
+  assert.equal(storage.w, "float16");
+  const slotNames = Object.keys(slots);
+  assert.ok(slotNames.length >= 2);
+  for (const name of slotNames) assert.notEqual(storage[name], "float16", name);
+  const back = loadCheckpoint(dir)!.tensors;
+  for (const name of slotNames) assert.deepEqual(Array.from(back[name].dataSync()), Array.from(slots[name].dataSync()), name);
+  const v = slotNames.map((n) => back[n]).find((t) => t.dataSync()[0] > 0 && t.dataSync()[0] < 1e-9);
+  assert.ok(v, "a second-moment slot below float16's range survived");
+  optimizer.dispose();
+  w.dispose();
+});
+
 test("metrics append, survive a torn last line, and truncate after a step on resume", () => {
   const dir = path.join(tempDir(), "run");
   createRun(dir, {});
