@@ -1,4 +1,6 @@
 /** Step timing shared by the bench suites: warm-up runs, then the median of timed runs. */
+import * as os from "os";
+import { nativeBinding } from "../src/backend/native";
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,4 +51,33 @@ export function alternateSteps(
       },
     ]),
   );
+}
+
+/** Cores of this machine: the thread counts the bench tries (1 and all cores). */
+export function benchThreadCounts(): number[] {
+  const cores = Math.max(1, os.cpus().length);
+  return [...new Set([1, cores])];
+}
+
+/**
+ * Run `fn` with the native addon's OpenBLAS on `threads` threads (restored afterwards); without
+ * the addon, just run it.
+ */
+export function withBlasThreads<T>(threads: number, fn: () => T): T {
+  const native = nativeBinding();
+  if (!native) return fn();
+  const before = native.threads();
+  native.setThreads(threads);
+  try {
+    return fn();
+  } finally {
+    native.setThreads(before);
+  }
+}
+
+/** The fastest of several PyTorch configurations (by thread count), or null when none ran. */
+export function bestOf<T extends { ms: number }>(byThreads: Record<number, T | null>): { threads: number; ms: number } | null {
+  let best: { threads: number; ms: number } | null = null;
+  for (const [t, r] of Object.entries(byThreads)) if (r && (!best || r.ms < best.ms)) best = { threads: Number(t), ms: r.ms };
+  return best;
 }

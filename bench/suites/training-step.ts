@@ -7,7 +7,10 @@
  *   mlp  — the makemore MLP: block 3, embedding 10, hidden 200, 27 characters, batch 32, SGD 0.1;
  *   transformer — null here: the seq2seq transformer suite adds its own section.
  * Each figure is the median of ≥ 5 steps after warm-up; a step ends when its loss is read back.
- * The PyTorch peer (bench/pytorch_steps.py) runs with as many threads as our backend uses.
+ * Best against best: numlab runs with the native addon's OpenBLAS on every core (NUMLAB_BLAS_THREADS
+ * overrides), the PyTorch peer (bench/pytorch_steps.py) with 1 thread and with every core, and the
+ * ratio compares numlab with PyTorch's faster setting. `oneThread` holds the single-core pair
+ * (numlab's OpenBLAS on 1 thread vs PyTorch on 1 thread).
  *
  * Env: NUMLAB_BENCH_STEPS (timed LSTM steps, default 7), NUMLAB_BENCH_ROUNDS (default 1: with n > 1
  * the LSTM timing and the PyTorch peer alternate n times and the LSTM ratio is the median of the
@@ -23,7 +26,7 @@ import { initBackend } from "../../src/backend";
 import { withStockWasmKernels } from "../../src/backend/wasm-patches";
 import { createLstmLm, lstmLayer, lstmLayerAutodiff, LstmLayerFn, LstmLmConfig, lstmLmLoss } from "../../src/models/lstm-lm";
 import { createMlpLm, mlpLmLogits, mlpLmVariables, crossEntropyFromIndices } from "../../src/models/mlp-lm";
-import { alternateSteps, median, timeSteps } from "../timing";
+import { alternateSteps, benchThreadCounts, bestOf, median, timeSteps, withBlasThreads } from "../timing";
 
 export const LSTM_BENCH = {
   maxValue: 2001,
@@ -157,14 +160,21 @@ function section(numlabMs: number, pytorchMs: number | null, backend: string, ex
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const info = await initBackend({ quiet: true });
+  const threadCounts = benchThreadCounts();
+  const cores = Math.max(...threadCounts);
+  const info = await initBackend({ quiet: true, blasThreads: cores });
   const steps = Math.max(5, Number(process.env.NUMLAB_BENCH_STEPS ?? 7));
   const rounds = Math.max(1, Math.floor(Number(process.env.NUMLAB_BENCH_ROUNDS ?? 1)));
-  const threads = Math.max(1, info.threads);
-  // With several rounds, numlab's LSTM and the PyTorch peer alternate (numlab, PyTorch, numlab, …)
+  // With several rounds, numlab's LSTM and the PyTorch peers alternate (numlab, PyTorch, numlab, …)
   // so that a change in machine load hits both; the ratio is then the median of the rounds' ratios.
-  const perRound: { lstm: ReturnType<typeof lstmStepMs>; torch: ReturnType<typeof runPytorch> }[] = [];
-  for (let r = 0; r < rounds; r++) perRound.push({ lstm: lstmStepMs(steps), torch: runPytorch(threads, steps) });
+  type Round = { lstm: ReturnType<typeof lstmStepMs>; lstm1: ReturnType<typeof lstmStepMs>; torch: Record<number, ReturnType<typeof runPytorch>> };
+  const perRound: Round[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const lstm = lstmStepMs(steps);
+    const lstm1 = info.blasThreads > 1 ? withBlasThreads(1, () => lstmStepMs(steps)) : lstm;
+    const torch = Object.fromEntries(threadCounts.map((t) => [t, runPytorch(t, steps)]));
+    perRound.push({ lstm, lstm1, torch });
+  }
   const mlp = mlpStepMs(50);
   let stock: { ms: number } | null = null;
   let layerAblation: ReturnType<typeof lstmLayerAblation> | null = null;
@@ -172,42 +182,67 @@ export async function run(): Promise<Record<string, unknown>> {
     layerAblation = lstmLayerAblation(steps);
     if (info.backend === "wasm") stock = withStockWasmKernels(() => lstmStepMs(5, 1));
   }
-  const lstm = perRound[0].lstm;
-  const torch = perRound[perRound.length - 1].torch;
-  const torchOk = "threads" in torch;
-  const torchMs = (pick: (t: PytorchResult) => { ms: number } | undefined): number | null => {
-    const ms = perRound.map((p) => ("threads" in p.torch ? pick(p.torch)?.ms : undefined)).filter((x): x is number => x !== undefined);
-    return ms.length ? median(ms) : null;
+  const firstTorch = perRound[0].torch[1];
+  const torchOk = "threads" in firstTorch;
+  /** Median over rounds of PyTorch's time for one model at `threads` threads. */
+  const torchMs = (threads: number, pick: (t: PytorchResult) => { ms: number } | undefined): { ms: number } | null => {
+    const ms = perRound
+      .map((p) => p.torch[threads])
+      .map((t) => (t && "threads" in t ? pick(t)?.ms : undefined))
+      .filter((x): x is number => x !== undefined);
+    return ms.length ? { ms: median(ms) } : null;
   };
-  const lstmTorchMs = torchMs((t) => t.lstm);
+  const byThreads = (pick: (t: PytorchResult) => { ms: number } | undefined) =>
+    Object.fromEntries(threadCounts.map((t) => [t, torchMs(t, pick)]));
+  const lstmTorch = byThreads((t) => t.lstm);
+  const lstmBest = bestOf(lstmTorch);
   const lstmMs = median(perRound.map((p) => p.lstm.ms));
+  const lstm1Ms = median(perRound.map((p) => p.lstm1.ms));
+  const round2 = (x: number) => Math.round(x * 100) / 100;
   const roundsInfo =
     rounds > 1
       ? perRound.map((p) => {
-          const t = "threads" in p.torch && p.torch.lstm ? p.torch.lstm.ms : null;
-          return { numlabMs: Math.round(p.lstm.ms), pytorchMs: t === null ? null : Math.round(t), ratio: t === null ? null : Math.round((p.lstm.ms / t) * 100) / 100 };
+          const times = threadCounts
+            .map((t) => p.torch[t])
+            .map((t) => (t && "threads" in t && t.lstm ? t.lstm.ms : null))
+            .filter((x): x is number => x !== null);
+          const best = times.length ? Math.min(...times) : null;
+          return { numlabMs: Math.round(p.lstm.ms), pytorchMs: best === null ? null : Math.round(best), ratio: best === null ? null : round2(p.lstm.ms / best) };
         })
       : null;
   const roundRatios = roundsInfo?.map((r) => r.ratio).filter((x): x is number => x !== null) ?? [];
-  const common = { threads: info.threads, pytorchThreads: torchOk ? torch.threads : null };
-  const lstmSection = section(lstmMs, lstmTorchMs, info.backend, {
+  const rounded = (r: Record<number, { ms: number } | null>) =>
+    Object.fromEntries(Object.entries(r).map(([t, v]) => [t, v ? Math.round(v.ms * 10) / 10 : null]));
+  const common = { threads: info.threads, blasThreads: info.blasThreads, native: info.native };
+  const torch1 = lstmTorch[1];
+  const lstmSection = section(lstmMs, lstmBest?.ms ?? null, info.backend, {
     ...common,
+    pytorchThreads: lstmBest?.threads ?? null,
+    pytorchMsByThreads: rounded(lstmTorch),
+    oneThread: {
+      numlabMs: Math.round(lstm1Ms * 10) / 10,
+      pytorchMs: torch1 ? Math.round(torch1.ms * 10) / 10 : null,
+      ratio: torch1 ? round2(lstm1Ms / torch1.ms) : null,
+    },
     config: LSTM_BENCH,
     numlabStepsMs: perRound.flatMap((p) => p.lstm.stepsMs),
-    pytorchStepsMs: perRound.flatMap((p) => ("threads" in p.torch ? p.torch.lstm?.stepsMs ?? [] : [])),
-    firstLoss: lstm.firstLoss,
+    firstLoss: perRound[0].lstm.firstLoss,
     ...(roundsInfo ? { rounds: roundsInfo } : {}),
     ...(stock ? { numlabWithoutWasmPatchesMs: Math.round(stock.ms) } : {}),
     ...(layerAblation ? { lstmLayerAblation: layerAblation } : {}),
-    ...(torchOk ? {} : { pytorch: torch.unavailable }),
+    ...(torchOk ? { torch: (firstTorch as PytorchResult).torch } : { pytorch: (firstTorch as { unavailable: string }).unavailable }),
   });
-  if (roundRatios.length > 1) lstmSection.ratio = Math.round(median(roundRatios) * 100) / 100;
+  if (roundRatios.length > 1) lstmSection.ratio = round2(median(roundRatios));
+  const mlpTorch = byThreads((t) => t.mlp);
+  const mlpBest = bestOf(mlpTorch);
   return {
     lstm: lstmSection,
-    mlp: section(mlp.ms, torchMs((t) => t.mlp), info.backend, {
+    mlp: section(mlp.ms, mlpBest?.ms ?? null, info.backend, {
       ...common,
+      pytorchThreads: mlpBest?.threads ?? null,
+      pytorchMsByThreads: rounded(mlpTorch),
       config: MLP_BENCH,
-      ...(torchOk ? {} : { pytorch: torch.unavailable }),
+      ...(torchOk ? {} : { pytorch: (firstTorch as { unavailable: string }).unavailable }),
     }),
     transformer: null,
   };

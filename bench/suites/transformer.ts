@@ -13,7 +13,7 @@ import { initBackend } from "../../src/backend";
 import { createTransformer, disposeTransformer, transformerLoss, TokenBatch } from "../../src/models/transformer";
 import { clipGradientsByGlobalNorm } from "../../src/train/seq2seq";
 import { Rng } from "../../src/random";
-import { timeSteps } from "../timing";
+import { benchThreadCounts, bestOf, timeSteps, withBlasThreads } from "../timing";
 
 export const TRANSFORMER_BENCH = { vocab: 40, hidden: 256, layers: 3, heads: 8, ffHidden: 512, dropout: 0.1, batchSize: 128, length: 30 };
 
@@ -73,23 +73,42 @@ function runPytorch(threads: number, steps: number): { ms: number; stepsMs: numb
   return JSON.parse(r.stdout.trim().split("\n").pop() as string);
 }
 
+/**
+ * Best against best, as the training-step suite: numlab with OpenBLAS on every core, PyTorch with
+ * 1 thread and with every core (its faster setting is the reference); `oneThread` is the
+ * single-core pair.
+ */
 export async function run(): Promise<Record<string, unknown>> {
-  const info = await initBackend({ quiet: true });
+  const threadCounts = benchThreadCounts();
+  const info = await initBackend({ quiet: true, blasThreads: Math.max(...threadCounts) });
   const steps = Number(process.env.NUMLAB_BENCH_TRANSFORMER_STEPS ?? 5);
   const numlab = transformerStepMs(steps);
-  const torch = runPytorch(Math.max(1, info.threads), steps);
-  const pytorchMs = "ms" in torch ? torch.ms : null;
+  const numlab1 = info.blasThreads > 1 ? withBlasThreads(1, () => transformerStepMs(steps)) : numlab;
+  const torchRuns = Object.fromEntries(threadCounts.map((t) => [t, runPytorch(t, steps)]));
+  const byThreads = Object.fromEntries(Object.entries(torchRuns).map(([t, r]) => [t, "ms" in r ? r : null]));
+  const best = bestOf(byThreads);
+  const torch1 = byThreads[1];
+  const anyTorch = Object.values(torchRuns)[0];
   return {
     transformer: {
       numlabMs: Math.round(numlab.ms),
-      pytorchMs: pytorchMs === null ? null : Math.round(pytorchMs),
-      ratio: pytorchMs === null ? null : Number((numlab.ms / pytorchMs).toFixed(2)),
+      pytorchMs: best === null ? null : Math.round(best.ms),
+      ratio: best === null ? null : Number((numlab.ms / best.ms).toFixed(2)),
       backend: info.backend,
       threads: info.threads,
+      blasThreads: info.blasThreads,
+      native: info.native,
+      pytorchThreads: best?.threads ?? null,
+      pytorchMsByThreads: Object.fromEntries(Object.entries(byThreads).map(([t, r]) => [t, r ? Math.round(r.ms) : null])),
+      oneThread: {
+        numlabMs: Math.round(numlab1.ms),
+        pytorchMs: torch1 ? Math.round(torch1.ms) : null,
+        ratio: torch1 ? Number((numlab1.ms / torch1.ms).toFixed(2)) : null,
+      },
       config: TRANSFORMER_BENCH,
       parameters: numlab.parameters,
       numlabStepsMs: numlab.stepsMs,
-      ...("ms" in torch ? { pytorchStepsMs: torch.stepsMs, pytorchThreads: torch.threads, torch: torch.torch } : { pytorch: torch.unavailable }),
+      ...("ms" in anyTorch ? { torch: anyTorch.torch } : { pytorch: anyTorch.unavailable }),
     },
   };
 }

@@ -19,6 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { linear, sparseCrossEntropy } from "./nn-ops";
+import { fusedLstmAvailable, fusedLstmBackward, fusedLstmForward } from "../backend/lstm-kernels";
 
 export interface LstmLmConfig {
   /** Integers 0..maxValue-1 are predicted; maxValue itself is the pad id. */
@@ -210,61 +211,93 @@ function lstmRecurrence(x: tf.Tensor2D, kernel: tf.Tensor2D, recurrent: tf.Tenso
 export const lstmLayerAutodiff: LstmLayerFn = (x, w, t, b) =>
   tf.tidy(() => tf.concat(lstmRecurrence(x, w.kernel, w.recurrent, w.bias, t, b).h, 0) as tf.Tensor2D);
 
+/** An LSTM layer's saved per-step states, concatenated over time ([T·B, H] each). */
+interface LstmStates {
+  c: tf.Tensor2D;
+  tanhC: tf.Tensor2D;
+  i: tf.Tensor2D;
+  f: tf.Tensor2D;
+  g: tf.Tensor2D;
+  o: tf.Tensor2D;
+}
+
+/**
+ * dZ [T·B, 4H], the gradient of the gate pre-activations, composed from tfjs ops: the gate
+ * derivatives of all timesteps in one pass, then the dh/dc recurrence with 7 kernels per step
+ * (src/backend/lstm-kernels.ts does the same in one native kernel).
+ */
+function lstmGateGradients(dy: tf.Tensor2D, r: tf.Tensor2D, states: LstmStates, t: number, b: number): tf.Tensor2D {
+  const h = r.shape[0];
+  const rows = t * b;
+  const { c: cAll, tanhC: tcAll, i: iAll, f: fAll, g: gAll, o: oAll } = states;
+  // c_{t-1} for every step; c_{-1} = 0.
+  const cPrev = t > 1 ? tf.concat([tf.zeros([b, h]), cAll.slice([0, 0], [rows - b, h])], 0) : tf.zeros([b, h]);
+  const sigmoidDeriv = (s: tf.Tensor2D) => tf.mul(s, tf.sub(1, s));
+  // dL/dz = dc·∂c/∂z for the i, f, g columns and dh·∂h/∂z for the o columns:
+  const dzPerDc = [
+    tf.mul(gAll, sigmoidDeriv(iAll)), // ∂c/∂z_i = tanh(g)·σ'(i)
+    tf.mul(cPrev, sigmoidDeriv(fAll)), // ∂c/∂z_f = c_{t-1}·σ'(f)
+    tf.mul(iAll, tf.sub(1, tf.square(gAll))), // ∂c/∂z_g = σ(i)·(1 − tanh²g)
+    tf.mul(tcAll, sigmoidDeriv(oAll)), // ∂h/∂z_o = tanh(c)·σ'(o)
+  ];
+  const gateFactor = tf.unstack(tf.concat(dzPerDc, 1).reshape([t, b, 4 * h]), 0) as tf.Tensor2D[];
+  const dcPerDh = tf.unstack(tf.mul(oAll, tf.sub(1, tf.square(tcAll))).reshape([t, b, h]), 0) as tf.Tensor2D[]; // ∂h/∂c
+  const forget = tf.unstack(fAll.reshape([t, b, h]), 0) as tf.Tensor2D[]; // ∂c_t/∂c_{t-1}
+  const dys = tf.unstack(dy.reshape([t, b, h]), 0) as tf.Tensor2D[];
+  const recurrentT = tf.transpose(r); // once, not per step
+  const dz: tf.Tensor2D[] = new Array(t);
+  let dhNext: tf.Tensor2D | null = null;
+  let dcNext: tf.Tensor2D | null = null;
+  for (let s = t - 1; s >= 0; s--) {
+    const dh: tf.Tensor2D = dhNext === null ? dys[s] : tf.add(dys[s], dhNext);
+    const dhc: tf.Tensor2D = tf.mul(dh, dcPerDh[s]);
+    const dc: tf.Tensor2D = dcNext === null ? dhc : tf.add(dcNext, dhc);
+    dz[s] = tf.mul(tf.concat([dc, dc, dc, dh], 1), gateFactor[s]) as tf.Tensor2D;
+    if (s > 0) {
+      dcNext = tf.mul(dc, forget[s]) as tf.Tensor2D;
+      dhNext = tf.matMul(dz[s], recurrentT) as tf.Tensor2D;
+    }
+  }
+  return tf.concat(dz, 0) as tf.Tensor2D;
+}
+
 /**
  * The LSTM layer with a hand-written backward pass (same forward as `lstmLayerAutodiff`). The
  * forward keeps every step's gate activations and states, concatenated over time; the backward
- * runs the recurrence for dh/dc with a few whole-[B, 4H] ops per step (the gate derivatives of all
- * timesteps are formed up front in one pass; 7 kernels per step), then takes the weight gradients
- * in ONE product over all timesteps: [dK; dR] = [x_t | h_{t-1}]ᵀ·dZ, and db = Σ dZ, dx = dZ·Kᵀ
- * (dZ [T·B, 4H] = the gradient of the gate pre-activations). Autodiff instead builds two small
- * products (one of them for dR) and ~30 kernels per timestep.
+ * runs the recurrence for dh/dc (`lstmGateGradients`, or one native kernel on WASM with the addon),
+ * then takes the weight gradients in ONE product over all timesteps: [dK; dR] =
+ * [x_t | h_{t-1}]ᵀ·dZ, and db = Σ dZ, dx = dZ·Kᵀ (dZ [T·B, 4H] = the gradient of the gate
+ * pre-activations). Autodiff instead builds two small products (one of them for dR) and ~30
+ * kernels per timestep.
  */
 export const lstmLayer: LstmLayerFn = (x, w, t, b) => {
   const h = w.recurrent.shape[0];
+  // WASM with the native addon: the whole recurrence is one kernel each way (same maths).
+  const fused = fusedLstmAvailable();
   const withGrad = ((xIn: tf.Tensor2D, kernel: tf.Tensor2D, recurrent: tf.Tensor2D, bias: tf.Tensor1D, save: (ts: tf.Tensor[]) => void) => {
-    const trace = lstmRecurrence(xIn, kernel, recurrent, bias, t, b);
-    const hs = tf.concat(trace.h, 0) as tf.Tensor2D;
-    const cat = (list: tf.Tensor2D[]) => tf.concat(list, 0) as tf.Tensor2D;
+    let states: tf.Tensor2D[]; // h, c, tanh(c), σ(i), σ(f), tanh(g), σ(o), each [T·B, H]
+    if (fused) {
+      states = fusedLstmForward(linear(xIn, kernel, bias) as tf.Tensor2D, recurrent, t, b);
+    } else {
+      const trace = lstmRecurrence(xIn, kernel, recurrent, bias, t, b);
+      states = [trace.h, trace.c, trace.tanhC, trace.i, trace.f, trace.g, trace.o].map((list) => tf.concat(list, 0) as tf.Tensor2D);
+    }
+    const hs = states[0];
     // Saved tensors outlive the caller's tidy until the backward pass (closures would not).
-    save([xIn, kernel, recurrent, hs, cat(trace.c), cat(trace.tanhC), cat(trace.i), cat(trace.f), cat(trace.g), cat(trace.o)]);
+    save([xIn, kernel, recurrent, ...states]);
     return {
       value: hs,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xs, k, r, hAll, cAll, tcAll, iAll, fAll, gAll, oAll] = saved as tf.Tensor2D[];
         const rows = t * b;
-        // Gate derivatives of all timesteps at once ([T·B, H] each); c_{-1} = 0.
-        const cPrev = t > 1 ? tf.concat([tf.zeros([b, h]), cAll.slice([0, 0], [rows - b, h])], 0) : tf.zeros([b, h]);
-        const sigmoidDeriv = (s: tf.Tensor2D) => tf.mul(s, tf.sub(1, s));
-        // dL/dz = dc·∂c/∂z for the i, f, g columns and dh·∂h/∂z for the o columns:
-        const dzPerDc = [
-          tf.mul(gAll, sigmoidDeriv(iAll)), // ∂c/∂z_i = tanh(g)·σ'(i)
-          tf.mul(cPrev, sigmoidDeriv(fAll)), // ∂c/∂z_f = c_{t-1}·σ'(f)
-          tf.mul(iAll, tf.sub(1, tf.square(gAll))), // ∂c/∂z_g = σ(i)·(1 − tanh²g)
-          tf.mul(tcAll, sigmoidDeriv(oAll)), // ∂h/∂z_o = tanh(c)·σ'(o)
-        ];
-        const gateFactor = tf.unstack(tf.concat(dzPerDc, 1).reshape([t, b, 4 * h]), 0) as tf.Tensor2D[];
-        const dcPerDh = tf.unstack(tf.mul(oAll, tf.sub(1, tf.square(tcAll))).reshape([t, b, h]), 0) as tf.Tensor2D[]; // ∂h/∂c
-        const forget = tf.unstack(fAll.reshape([t, b, h]), 0) as tf.Tensor2D[]; // ∂c_t/∂c_{t-1}
-        const dys = tf.unstack((dy as tf.Tensor).reshape([t, b, h]), 0) as tf.Tensor2D[];
-        const recurrentT = tf.transpose(r); // once, not per step
-        const dz: tf.Tensor2D[] = new Array(t);
-        let dhNext: tf.Tensor2D | null = null;
-        let dcNext: tf.Tensor2D | null = null;
-        for (let s = t - 1; s >= 0; s--) {
-          const dh: tf.Tensor2D = dhNext === null ? dys[s] : tf.add(dys[s], dhNext);
-          const dhc: tf.Tensor2D = tf.mul(dh, dcPerDh[s]);
-          const dc: tf.Tensor2D = dcNext === null ? dhc : tf.add(dcNext, dhc);
-          dz[s] = tf.mul(tf.concat([dc, dc, dc, dh], 1), gateFactor[s]) as tf.Tensor2D;
-          if (s > 0) {
-            dcNext = tf.mul(dc, forget[s]) as tf.Tensor2D;
-            dhNext = tf.matMul(dz[s], recurrentT) as tf.Tensor2D;
-          }
-        }
-        const dZ = tf.concat(dz, 0) as tf.Tensor2D; // [T·B, 4H]
-        // Both weight gradients in one product: [x_t | h_{t-1}]ᵀ·dZ = [dK; dR] (h_{-1} = 0). One
-        // product packs dZ once and is ~25 % faster on WASM than xᵀ·dZ and h_{t-1}ᵀ·dZ apart.
-        const hPrev = t > 1 ? tf.concat([tf.zeros([b, h]), hAll.slice([0, 0], [rows - b, h])], 0) : tf.zeros([b, h]);
         const inDim = xs.shape[1];
+        // h_{t-1} for every step (h_{-1} = 0), for the recurrent weight's gradient.
+        const hPrev = t > 1 ? tf.concat([tf.zeros([b, h]), hAll.slice([0, 0], [rows - b, h])], 0) : tf.zeros([b, h]);
+        const dZ = fused
+          ? fusedLstmBackward(dy as tf.Tensor2D, r, { c: cAll, tanhC: tcAll, i: iAll, f: fAll, g: gAll, o: oAll }, t, b)
+          : lstmGateGradients(dy as tf.Tensor2D, r, { c: cAll, tanhC: tcAll, i: iAll, f: fAll, g: gAll, o: oAll }, t, b);
+        // Both weight gradients in one product: [x_t | h_{t-1}]ᵀ·dZ = [dK; dR]. One product packs
+        // dZ once and is ~25 % faster on WASM than xᵀ·dZ and h_{t-1}ᵀ·dZ apart.
         const [dKernel, dRecurrent] = tf.split(tf.matMul(tf.concat([xs, hPrev], 1), dZ, true, false), [inDim, h], 0);
         const dBias = tf.sum(dZ, 0);
         const dx = tf.matMul(dZ, k, false, true);

@@ -33,7 +33,7 @@ initBackend(${options}).then(
   );
   const r = spawnSync(process.execPath, ["--import", "tsx", script], {
     cwd: path.resolve(__dirname, "../.."),
-    env: { ...process.env, NUMLAB_BACKEND: "", NUMLAB_WASM_THREADS: "", ...env },
+    env: { ...process.env, NUMLAB_BACKEND: "", NUMLAB_WASM_THREADS: "", NUMLAB_BLAS_THREADS: "", NUMLAB_NATIVE: "", ...env },
     encoding: "utf8",
     timeout: 120_000,
   });
@@ -84,6 +84,30 @@ test("NUMLAB_WASM_THREADS picks the WASM thread count (1 = the single-threaded b
   const bad = chooseIn({ NUMLAB_BACKEND: "wasm", NUMLAB_WASM_THREADS: "zero" });
   assert.equal(bad.status, 3);
   assert.match(bad.stderr, /NUMLAB_WASM_THREADS must be a positive integer; got "zero"/);
+});
+
+test("the native addon: OpenBLAS on every core by default, NUMLAB_BLAS_THREADS picks, NUMLAB_NATIVE=0 disables", () => {
+  const auto = chooseIn({ NUMLAB_BACKEND: "wasm" });
+  assert.equal(auto.status, 0, auto.stderr);
+  if (auto.info?.native === null) {
+    // Not built here: the reason is reported, and CI (which builds it) must not get here.
+    assert.notEqual(process.env.NUMLAB_EXPECT_NATIVE, "1", "the native addon should be built in CI");
+    assert.ok((auto.info.skipped as string[]).some((s) => s.startsWith("native kernels:")));
+    return;
+  }
+  assert.match(String(auto.info?.native), /^OpenBLAS /);
+  assert.equal(auto.info?.blasThreads, Math.min(os.cpus().length, 8));
+  assert.match(auto.stderr, /native kernels: OpenBLAS \S+ ×\d/);
+  const one = chooseIn({ NUMLAB_BACKEND: "wasm", NUMLAB_BLAS_THREADS: "1" }, "{ blasThreads: 2 }");
+  assert.equal(one.info?.blasThreads, 1, "NUMLAB_BLAS_THREADS wins over the option");
+  assert.equal(one.info?.sum, 24);
+  const bad = chooseIn({ NUMLAB_BACKEND: "wasm", NUMLAB_BLAS_THREADS: "-1" });
+  assert.equal(bad.status, 3);
+  assert.match(bad.stderr, /NUMLAB_BLAS_THREADS must be a positive integer; got "-1"/);
+  const off = chooseIn({ NUMLAB_BACKEND: "wasm", NUMLAB_NATIVE: "0" });
+  assert.equal(off.info?.native, null);
+  assert.equal(off.info?.sum, 24);
+  assert.ok((off.info?.skipped as string[]).includes("native kernels: disabled by NUMLAB_NATIVE=0"));
 });
 
 test("NUMLAB_BACKEND=tensorflow without a native binding is a clear error", () => {

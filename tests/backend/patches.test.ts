@@ -1,7 +1,9 @@
 /**
  * Parity of the WASM kernel patches (src/backend/wasm-patches.ts) with the cpu backend: each
  * patched kernel, and the gradients of a small LSTM language model (its hand-written LSTM backward
- * is compared with autodiff in lstm-grad.test.ts) and a small dense model.
+ * is compared with autodiff in lstm-grad.test.ts) and a small dense model. Where the native addon
+ * (src/backend/native.ts) is built, the kernels it serves are checked both through it and
+ * without it (XNNPACK / stock kernels).
  * Tolerances: kernels 1e-4 absolute (float32 sums of ≤ 16 terms of magnitude ≤ ~10), gradients
  * 1e-5 absolute (they are ~1e-2..1e-4 here; cpu and XNNPACK order their sums differently).
  */
@@ -10,6 +12,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend";
 import { computeOnBackend, maxAbsDiff } from "../../src/backend/parity";
+import { nativeBinding, setNativeBinding } from "../../src/backend/native";
 import { WASM_PATCHED_KERNELS, withStockWasmKernels } from "../../src/backend/wasm-patches";
 import { createLstmLm, lstmLmLoss } from "../../src/models/lstm-lm";
 import { Rng } from "../../src/random";
@@ -35,6 +38,18 @@ async function parity(name: string, fn: () => tf.Tensor | tf.Tensor[] | Record<s
     assert.ok(diff <= tol, `${name}/${key}: wasm vs cpu max abs diff ${diff} > ${tol}`);
   }
   return { wasm, cpu };
+}
+
+/** Run `body` once per kernel path: through the native addon (when built), then without it. */
+async function forEachPath(body: (path: string) => Promise<void>): Promise<void> {
+  const native = nativeBinding();
+  if (native) await body("native");
+  const previous = setNativeBinding(null);
+  try {
+    await body("stock/XNNPACK");
+  } finally {
+    setNativeBinding(previous);
+  }
 }
 
 test("the patched kernels are registered for wasm", () => {
@@ -79,21 +94,24 @@ test("BatchMatMul: every transpose combination, batched and broadcast shapes", a
     [[1, 5, 4], [3, 4, 6], false, false],
     [[3, 1, 5, 4], [2, 4, 6], false, false],
   ];
-  for (const [i, [sa, sb, ta, tb]] of cases.entries()) {
-    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-    const { cpu } = await parity(
-      `matMul case ${i} ${JSON.stringify([sa, sb, ta, tb])}`,
-      () => tf.matMul(tf.tensor(values(size(sa), 10 + i), sa), tf.tensor(values(size(sb), 20 + i), sb), ta, tb),
-      KERNEL_TOL,
-    );
-    assert.ok(cpu.value.length > 0);
-  }
+  await forEachPath(async (path) => {
+    for (const [i, [sa, sb, ta, tb]] of cases.entries()) {
+      const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+      const { cpu } = await parity(
+        `${path} matMul case ${i} ${JSON.stringify([sa, sb, ta, tb])}`,
+        () => tf.matMul(tf.tensor(values(size(sa), 10 + i), sa), tf.tensor(values(size(sb), 20 + i), sb), ta, tb),
+        KERNEL_TOL,
+      );
+      assert.ok(cpu.value.length > 0);
+    }
+  });
 });
 
 test("_FusedMatMul with bias and relu, transposed operands", async () => {
+  await forEachPath(async (path) => {
   for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     await parity(
-      `fusedMatMul ${ta} ${tb}`,
+      `${path} fusedMatMul ${ta} ${tb}`,
       () =>
         tf.fused.matMul({
           a: tf.tensor2d(values(20, 31), ta ? [4, 5] : [5, 4]),
@@ -107,10 +125,130 @@ test("_FusedMatMul with bias and relu, transposed operands", async () => {
     );
   }
   await parity(
-    "fusedMatMul batched",
+    `${path} fusedMatMul batched`,
     () => tf.fused.matMul({ a: tf.tensor3d(values(40, 34), [2, 5, 4]), b: tf.tensor3d(values(24, 35), [1, 4, 6]), bias: tf.tensor1d(values(6, 36)) }),
     KERNEL_TOL,
   );
+  // Every fused activation.
+  const a = () => tf.tensor2d(values(20, 37), [5, 4]);
+  const b = () => tf.tensor2d(values(24, 38), [4, 6]);
+  if (path === "native") {
+    // Biases the stock kernel rejects (rank > 1): a [1, n] row, and [m, 1] (added after the product).
+    await parity(
+      `${path} fusedMatMul rank-2 biases`,
+      () => [
+        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor2d(values(6, 39), [1, 6]) }),
+        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor2d(values(5, 40), [5, 1]), activation: "relu" }),
+      ],
+      KERNEL_TOL,
+    );
+  }
+  await parity(
+    `${path} fusedMatMul activations`,
+    () => [
+      tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 39)), activation: "elu" }),
+      tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 40)), activation: "relu6" }),
+      tf.fused.matMul({ a: a(), b: b(), activation: "sigmoid" }),
+      tf.fused.matMul({ a: a(), b: b(), activation: "leakyrelu", leakyreluAlpha: 0.3 }),
+      tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 43)), activation: "prelu", preluActivationWeights: tf.tensor1d(values(6, 41)) }),
+      tf.fused.matMul({ a: tf.zeros([5, 0]), b: tf.zeros([0, 6]), bias: tf.tensor1d(values(6, 42)) }), // k = 0: just the bias
+    ],
+    KERNEL_TOL,
+  );
+  });
+});
+
+test("Exp, Tanh and Sigmoid match cpu, extremes and NaN included (odd lengths for the vector tail)", async () => {
+  const special = [0, -0, 1e-8, -1e-8, 0.19999, 0.2, -0.2, 0.5, 5, -5, 20, -20, 88, 88.5, -87, -88, -104, 1000, -1000, Infinity, -Infinity, NaN];
+  const random = values(1003, 81, 4);
+  const fn = () => {
+    const x = tf.tensor1d([...random, ...special]);
+    return { exp: tf.exp(x), tanh: tf.tanh(x), sigmoid: tf.sigmoid(x) };
+  };
+  await forEachPath(async (path) => {
+    const wasm = await computeOnBackend("wasm", fn);
+    const cpu = await computeOnBackend("cpu", fn);
+    for (const key of ["exp", "tanh", "sigmoid"]) {
+      const w = wasm[key];
+      const c = cpu[key];
+      assert.equal(w.length, c.length);
+      for (let i = 0; i < c.length; i++) {
+        const x = i < random.length ? random[i] : special[i - random.length];
+        if (!Number.isFinite(c[i])) {
+          // NaN and ±Infinity exactly.
+          assert.ok(Object.is(w[i], c[i]), `${path} ${key}(${x}): ${w[i]} vs ${c[i]}`);
+          continue;
+        }
+        // 4 float32 ulps relative, or an absolute 1.2e-38 below exp's normal range (flushed to 0).
+        const tol = Math.max(Math.abs(c[i]) * 4 * 2 ** -23, 1.2e-38);
+        assert.ok(Math.abs(w[i] - c[i]) <= tol, `${path} ${key}(${x}): ${w[i]} vs ${c[i]}`);
+      }
+    }
+    // tanh keeps tiny inputs (no cancellation in 1 - e^-2x).
+    assert.equal(wasm.tanh[random.length + 2], Math.fround(1e-8));
+  });
+});
+
+test("Sum over leading, trailing, middle and all axes matches cpu (keepDims, empty, int32)", async () => {
+  await forEachPath(async (path) => {
+    const { cpu } = await parity(
+      `${path} sum`,
+      () => {
+        const x = tf.tensor3d(values(4 * 5 * 13, 91), [4, 5, 13]);
+        return [
+          tf.sum(x, 0), // bias gradient: column sums
+          tf.sum(x, [0, 1]),
+          tf.sum(x, [1, 0], true),
+          tf.sum(x, -1), // softmax denominators: row sums
+          tf.sum(x, [1, 2], true),
+          tf.sum(x, 1), // middle: stock kernel
+          tf.sum(x), // all axes
+          tf.sum(tf.zeros([0, 3]), 0),
+          tf.sum(tf.zeros([3, 0]), 1),
+          tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), 0),
+        ];
+      },
+      KERNEL_TOL,
+    );
+    assert.deepEqual(Array.from(cpu["9"]), [4, 6]);
+    assert.deepEqual(Array.from(cpu["7"]), [0, 0, 0]);
+  });
+});
+
+test("Max over trailing axes (softmax row maxima) matches cpu, NaN propagating; other axes too", async () => {
+  await forEachPath(async (path) => {
+    const { wasm } = await parity(
+      `${path} max`,
+      () => {
+        const x = tf.tensor3d(values(3 * 4 * 13, 95), [3, 4, 13]);
+        const long = tf.tensor2d(values(2 * 21, 96), [2, 21]);
+        return [tf.max(x, -1), tf.max(x, [1, 2], true), tf.max(x, 0), tf.max(x, 1), tf.max(long, 1)];
+      },
+      KERNEL_TOL,
+    );
+    assert.ok(wasm["4"].length === 2);
+    // A NaN in a row (in the vector body or the tail) gives NaN, as on cpu (parity() cannot compare NaN).
+    const inf = -Infinity;
+    const nanRows = () =>
+      tf.max(tf.tensor2d([[1, NaN, 3, 2, 0, 0, 0, 0, 0, 9], [0, 0, 0, 0, 0, 0, 0, 0, 0, NaN], [-1, -2, -3, -4, -5, -6, -7, -8, -9, -10], [inf, inf, inf, inf, inf, inf, inf, inf, inf, inf]]), 1);
+    for (const backend of ["wasm", "cpu"]) {
+      const got = (await computeOnBackend(backend, nanRows)).value;
+      assert.ok(Number.isNaN(got[0]) && Number.isNaN(got[1]) && got[2] === -1 && got[3] === -Infinity, `${path} ${backend}: ${Array.from(got)}`);
+    }
+  });
+});
+
+test("Identity (tf.clone) shares memory without a copy and keeps its own reference", async () => {
+  await tf.setBackend("wasm");
+  const buffers = () => tf.backend().numDataIds();
+  const x = tf.tensor1d([1, 2, 3]);
+  const before = buffers();
+  const y = tf.clone(x);
+  assert.equal(buffers(), before); // no new buffer
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]); // still alive after the source is gone
+  y.dispose();
+  assert.equal(buffers(), before - 1); // the last reference frees it
 });
 
 test("patched and stock WASM matmul agree (the patch changes speed, not results)", async () => {
@@ -176,6 +314,7 @@ test("GatherV2 (whole rows copied from WASM memory) matches cpu on every axis; b
 });
 
 test("LSTM language model: loss and every gradient match cpu (2 layers, pads)", async () => {
+  await forEachPath(async (path) => {
   const config = { maxValue: 11, embeddingDim: 4, hiddenSize: 6, numLayers: 2, denseSize: 5, seed: 4 };
   const rows = [
     [1, 2, 3, 4, 11, 11],
@@ -183,7 +322,7 @@ test("LSTM language model: loss and every gradient match cpu (2 layers, pads)", 
     [10, 0, 1, 11, 11, 11],
   ];
   const { cpu } = await parity(
-    "lstm",
+    `${path} lstm`,
     () => {
       const model = createLstmLm(config);
       const batch = tf.tensor2d(rows, undefined, "int32");
@@ -199,11 +338,13 @@ test("LSTM language model: loss and every gradient match cpu (2 layers, pads)", 
   );
   // The gradients are not trivially zero (the test could otherwise pass vacuously).
   assert.ok(Math.max(...Array.from(cpu.grad1).map(Math.abs)) > 1e-4);
+  });
 });
 
 test("dense model (relu MLP, softmax cross-entropy): gradients match cpu", async () => {
+  await forEachPath(async (path) => {
   await parity(
-    "dense",
+    `${path} dense`,
     () => {
       const x = tf.tensor2d(values(40, 51), [8, 5]);
       const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], "int32"), 3);
@@ -220,4 +361,5 @@ test("dense model (relu MLP, softmax cross-entropy): gradients match cpu", async
     },
     GRAD_TOL,
   );
+  });
 });
