@@ -17,6 +17,7 @@ function skip(why) {
 }
 
 if (process.env.NUMLAB_NATIVE === "0") skip("NUMLAB_NATIVE=0");
+if (process.platform === "win32") skip("not supported on Windows (no C toolchain assumed)");
 if (!fs.existsSync(src)) skip(`${path.relative(root, src)} is missing`);
 if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(src).mtimeMs) process.exit(0);
 
@@ -49,7 +50,9 @@ const tmp = `${out}.${process.pid}.tmp`;
 fs.mkdirSync(path.dirname(out), { recursive: true });
 // -fno-trapping-math lets gcc vectorize the branch-free selects (results are unchanged).
 // -Wno-psabi: the 8-lane vector helpers are static inline, no ABI crosses the file.
-const flags = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-Wno-psabi", "-shared", "-fPIC", "-std=c11", "-I", nodeHeaders];
+// macOS links Node-API symbols at load time (-undefined dynamic_lookup); Linux leaves them open.
+const linkFlags = process.platform === "darwin" ? ["-bundle", "-undefined", "dynamic_lookup"] : ["-shared"];
+const flags = ["-O3", "-fno-trapping-math", "-fno-math-errno", "-Wno-psabi", ...linkFlags, "-fPIC", "-std=c11", "-I", nodeHeaders];
 try {
   execFileSync(cc, [...flags, src, "-o", tmp, ...blasFlags], { stdio: ["ignore", "pipe", "pipe"] });
 } catch (err) {
