@@ -40,6 +40,11 @@ export interface NativeBinding {
   ): void;
   /** out = exp(x) (op 0), tanh(x) (op 1) or sigmoid(x) (op 2); x and out of equal length. */
   unary(op: 0 | 1 | 2, x: Float32Array, out: Float32Array): void;
+  /**
+   * out = a op b over [rows, cols] (op 0 +, 1 −, 2 ×, 3 ÷); each operand's mode says its layout:
+   * 0 full [rows, cols], 1 a row [cols], 2 a column [rows], 3 a scalar.
+   */
+  binary(op: 0 | 1 | 2 | 3, a: F32, modeA: number, b: F32, modeB: number, out: F32, rows: number, cols: number): void;
   /** out[j] = Σ_i x[i·cols + j] (accumulated in double). */
   columnSums(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** out[i] = Σ_j x[i·cols + j] (8 float lanes, then double). */

@@ -115,6 +115,33 @@ test("unary exp/tanh/sigmoid on every length 0..17 (vector body and tail) and ba
   assert.throws(() => native!.unary(0, new Float32Array(3), out), /differ in length/);
 });
 
+test("binary: every operand layout against a plain loop; bad arguments", { skip }, () => {
+  const rows = 3;
+  const cols = 11;
+  const layouts = [rows * cols, cols, rows, 1]; // full, row, column, scalar
+  const at = (mode: number, i: number, j: number) => (mode === 0 ? i * cols + j : mode === 1 ? j : mode === 2 ? i : 0);
+  const ops = [(x: number, y: number) => x + y, (x: number, y: number) => x - y, (x: number, y: number) => x * y, (x: number, y: number) => x / y];
+  for (let op = 0; op < 4; op++) {
+    for (let ma = 0; ma < 4; ma++) {
+      for (let mb = 0; mb < 4; mb++) {
+        const a = random(layouts[ma], 400 + ma);
+        const b = random(layouts[mb], 500 + mb);
+        const out = new Float32Array(rows * cols);
+        native!.binary(op as 0, a, ma, b, mb, out, rows, cols);
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < cols; j++) {
+            assert.equal(out[i * cols + j], Math.fround(ops[op](a[at(ma, i, j)], b[at(mb, i, j)])), `op ${op} modes ${ma}/${mb} [${i},${j}]`);
+          }
+        }
+      }
+    }
+  }
+  const x = new Float32Array(6);
+  assert.throws(() => native!.binary(4 as 0, x, 0, x, 0, x, 2, 3), /op must be 0..3/);
+  assert.throws(() => native!.binary(0, x, 0, new Float32Array(5), 0, x, 2, 3), /shorter than their shapes/);
+  assert.throws(() => native!.binary(0, x, 0, x, 1, new Float32Array(5), 2, 3), /shorter than their shapes/);
+});
+
 test("row and column sums match double-precision sums, row maxima exact; sizes are checked", { skip }, () => {
   const rows = 37;
   const cols = 19;

@@ -238,6 +238,60 @@ test("Max over trailing axes (softmax row maxima) matches cpu, NaN propagating; 
   });
 });
 
+test("Add, Sub, Multiply, RealDiv match cpu for every broadcast the addon takes, and the ones it leaves", async () => {
+  const t = (shape: number[], seed: number) => tf.tensor(values(shape.reduce((p, q) => p * q, 1), seed), shape);
+  const pairs: [number[], number[]][] = [
+    [[5, 13], [5, 13]], // full, full (13: vector body and tail)
+    [[5, 13], [13]], // row
+    [[13], [5, 13]],
+    [[1, 13], [5, 13]],
+    [[5, 13], [5, 1]], // column
+    [[5, 1], [5, 13]],
+    [[2, 5, 13], [2, 5, 1]],
+    [[5, 13], []], // scalar
+    [[], [5, 13]],
+    [[5, 1], [1]], // column with a scalar: constant rows
+    [[2, 5, 13], [5, 1]], // not a column of [2, 5, 13]: stock kernel
+    [[2, 1, 13], [1, 5, 1]], // both broadcast: stock kernel
+    [[0, 13], [13]], // empty
+  ];
+  await forEachPath(async (path) => {
+    await parity(
+      `${path} binary`,
+      () =>
+        pairs.flatMap(([sa, sb], i) => {
+          const a = t(sa, 200 + i);
+          const b = t(sb, 300 + i);
+          return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, tf.add(tf.abs(b), 0.5))];
+        }),
+      KERNEL_TOL,
+    );
+    // Division by zero and NaN as on cpu (compared apart: parity() cannot compare non-finite values).
+    const special = () => tf.div(tf.tensor2d([[1, -1, 0, NaN, 2, 3, 4, 5, 6]]), tf.tensor1d([0, 0, 0, 1, 1, 1, 1, 1, 2]));
+    for (const backend of ["wasm", "cpu"]) {
+      const got = Array.from((await computeOnBackend(backend, special)).value);
+      assert.deepEqual(got.slice(0, 2), [Infinity, -Infinity], `${path} ${backend}`);
+      assert.ok(Number.isNaN(got[2]) && Number.isNaN(got[3]) && got[8] === 3, `${path} ${backend}: ${got}`);
+    }
+    // int32 stays on the stock kernels.
+    const ints = await computeOnBackend("wasm", () => tf.mul(tf.tensor1d([2, 3], "int32"), tf.tensor1d([4, 5], "int32")));
+    assert.deepEqual(Array.from(ints.value), [8, 15]);
+  });
+});
+
+test("Mean over trailing, leading and all axes matches cpu", async () => {
+  await forEachPath(async (path) => {
+    await parity(
+      `${path} mean`,
+      () => {
+        const x = tf.tensor3d(values(4 * 5 * 13, 97), [4, 5, 13]);
+        return [tf.mean(x, -1), tf.mean(x, -1, true), tf.mean(x, [1, 2]), tf.mean(x, 0), tf.mean(x), tf.mean(x, 1), tf.moments(x, -1).variance];
+      },
+      KERNEL_TOL,
+    );
+  });
+});
+
 test("Identity (tf.clone) shares memory without a copy and keeps its own reference", async () => {
   await tf.setBackend("wasm");
   const buffers = () => tf.backend().numDataIds();

@@ -15,6 +15,9 @@
  *   (results below exp's normal range, < 1.2e-38, flush to 0). The WASM build calls scalar libm
  *   per element (5-15 ns each).
  *
+ * binary(op, a, modeA, b, modeB, out, rows, cols): out = a + - * / b over [rows, cols], each
+ *   operand full, a row (broadcast over rows), a column (broadcast over columns) or a scalar.
+ *
  * columnSums(x, out, rows, cols): out[j] = sum over i of x[i * cols + j], accumulated in double
  *   (the gradient of a bias: the stock WASM Sum transposes the whole input first).
  * rowSums(x, out, rows, cols): out[i] = sum over j of x[i * cols + j] (8 float lanes, then double).
@@ -111,6 +114,18 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 static inline v8f splat(float a) { return (v8f){a, a, a, a, a, a, a, a}; }
 /* m ? a : b, lane by lane (m lanes are all ones or all zeros, as comparisons produce) */
 static inline v8f select8(v8i m, v8f a, v8f b) { return (v8f)(((v8i)a & m) | ((v8i)b & ~m)); }
+
+/* Load / store n <= 8 floats as one vector (zero padded). */
+static inline v8f load_n(const float *p, size_t n) {
+  v8f v = splat(0.0f);
+  if (n == 8) memcpy(&v, p, sizeof v); /* constant size: one vector load */
+  else memcpy(&v, p, n * sizeof(float));
+  return v;
+}
+static inline void store_n(float *p, v8f v, size_t n) {
+  if (n == 8) memcpy(p, &v, sizeof v);
+  else memcpy(p, &v, n * sizeof(float));
+}
 
 /* exp: Cephes' expf. n = round(x / ln 2), r = x - n ln 2 (in two parts), exp(x) = 2^n · p(r).
  * hi = ln(FLT_MAX): above it the result overflows to Infinity; n can reach 128 there, so 2^n is
@@ -237,6 +252,82 @@ MULTIVERSION static void column_sums(const float *x, double *acc, size_t rows, s
   }
 }
 
+
+/* ---- binary elementwise ops with the broadcasts that training uses ---- */
+
+enum operand_mode { FULL, ROW, COLUMN, SCALAR }; /* [rows, cols], [cols], [rows], [1] */
+
+#define BINARY_OPS(X) X(add, +) X(sub, -) X(mul, *) X(div, /)
+#define BINARY_ROW(name, OP)                                                                        \
+  static inline void name##_vv(const float *a, const float *b, float *y, size_t n) {              \
+    size_t j = 0;                                                                                  \
+    for (; j + 8 <= n; j += 8) store_n(y + j, load_n(a + j, 8) OP load_n(b + j, 8), 8);           \
+    if (j < n) store_n(y + j, load_n(a + j, n - j) OP load_n(b + j, n - j), n - j);               \
+  }                                                                                                \
+  static inline void name##_vs(const float *a, float b, float *y, size_t n) {                     \
+    size_t j = 0;                                                                                  \
+    for (; j + 8 <= n; j += 8) store_n(y + j, load_n(a + j, 8) OP splat(b), 8);                   \
+    if (j < n) store_n(y + j, load_n(a + j, n - j) OP splat(b), n - j);                           \
+  }                                                                                                \
+  static inline void name##_sv(float a, const float *b, float *y, size_t n) {                     \
+    size_t j = 0;                                                                                  \
+    for (; j + 8 <= n; j += 8) store_n(y + j, splat(a) OP load_n(b + j, 8), 8);                   \
+    if (j < n) store_n(y + j, splat(a) OP load_n(b + j, n - j), n - j);                           \
+  }                                                                                                \
+  MULTIVERSION static void name##_rows(const float *a, int ma, const float *b, int mb, float *y, size_t rows, size_t cols) { \
+    for (size_t i = 0; i < rows; i++) {                                                            \
+      int av = ma == FULL || ma == ROW, bv = mb == FULL || mb == ROW;                              \
+      const float *pa = a + (ma == FULL ? i * cols : 0), *pb = b + (mb == FULL ? i * cols : 0);    \
+      float sa = ma == COLUMN ? a[i] : a[0], sb = mb == COLUMN ? b[i] : b[0];                      \
+      float *py = y + i * cols;                                                                    \
+      if (av && bv) name##_vv(pa, pb, py, cols);                                                   \
+      else if (av) name##_vs(pa, sb, py, cols);                                                    \
+      else if (bv) name##_sv(sa, pb, py, cols);                                                    \
+      else {                                                                                       \
+        float v = sa OP sb;                                                                        \
+        for (size_t j = 0; j < cols; j++) py[j] = v;                                               \
+      }                                                                                            \
+    }                                                                                              \
+  }
+BINARY_OPS(BINARY_ROW)
+
+static size_t operand_length(int mode, size_t rows, size_t cols) {
+  return mode == FULL ? rows * cols : mode == ROW ? cols : mode == COLUMN ? rows : 1;
+}
+
+/* binary(op, a, modeA, b, modeB, out, rows, cols): out = a op b (op 0 +, 1 -, 2 *, 3 /), out
+ * [rows, cols]; each operand is FULL [rows, cols], ROW [cols], COLUMN [rows] or SCALAR [1]. */
+static napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 8) return fail(env, "numlab_native: binary expects 8 arguments (op, a, modeA, b, modeB, out, rows, cols)");
+  int32_t op, ma, mb;
+  int64_t rows, cols;
+  float *a, *b, *y;
+  size_t na, nb, ny;
+  CHECK(napi_get_value_int32(env, argv[0], &op));
+  CHECK(napi_get_value_int32(env, argv[2], &ma));
+  CHECK(napi_get_value_int32(env, argv[4], &mb));
+  CHECK(napi_get_value_int64(env, argv[6], &rows));
+  CHECK(napi_get_value_int64(env, argv[7], &cols));
+  if (!float32_view(env, argv[1], &a, &na) || !float32_view(env, argv[3], &b, &nb) || !float32_view(env, argv[5], &y, &ny))
+    return fail(env, "numlab_native: binary operands must be Float32Arrays");
+  if (op < 0 || op > 3 || ma < FULL || ma > SCALAR || mb < FULL || mb > SCALAR || rows < 0 || cols < 0)
+    return fail(env, "numlab_native: binary op must be 0..3 and modes 0..3 (full, row, column, scalar)");
+  size_t R = (size_t)rows, C = (size_t)cols;
+  if (ny < R * C || na < operand_length(ma, R, C) || nb < operand_length(mb, R, C))
+    return fail(env, "numlab_native: binary operands are shorter than their shapes");
+  if (R * C == 0) return NULL;
+  switch (op) {
+    case 0: add_rows(a, ma, b, mb, y, R, C); break;
+    case 1: sub_rows(a, ma, b, mb, y, R, C); break;
+    case 2: mul_rows(a, ma, b, mb, y, R, C); break;
+    default: div_rows(a, ma, b, mb, y, R, C); break;
+  }
+  return NULL;
+}
+
 static napi_value Unary(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -298,18 +389,6 @@ static napi_value ColumnSums(napi_env env, napi_callback_info info) { return Red
 
 
 /* ---- LSTM recurrence (gate columns i, f, g, o, each h wide; rows time-major t·B + b) ---- */
-
-/* Load / store n <= 8 floats as one vector (zero padded). */
-static inline v8f load_n(const float *p, size_t n) {
-  v8f v = splat(0.0f);
-  if (n == 8) memcpy(&v, p, sizeof v); /* constant size: one vector load */
-  else memcpy(&v, p, n * sizeof(float));
-  return v;
-}
-static inline void store_n(float *p, v8f v, size_t n) {
-  if (n == 8) memcpy(p, &v, sizeof v);
-  else memcpy(p, &v, n * sizeof(float));
-}
 
 /* One step's cell: gates [B, 4H] (pre-activations), cPrev [B, H] or NULL (zero state) → the
  * step's rows of h, c, tanh(c), σ(i), σ(f), tanh(g), σ(o). */
@@ -486,7 +565,7 @@ NAPI_MODULE_INIT() {
   const struct {
     const char *name;
     napi_callback fn;
-  } functions[] = {{"gemm", Gemm}, {"unary", Unary}, {"columnSums", ColumnSums}, {"rowSums", RowSums}, {"rowMaxes", RowMaxes}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"setThreads", SetThreads}, {"describe", Describe}, {"threads", Threads}};
+  } functions[] = {{"gemm", Gemm}, {"unary", Unary}, {"binary", Binary}, {"columnSums", ColumnSums}, {"rowSums", RowSums}, {"rowMaxes", RowMaxes}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"setThreads", SetThreads}, {"describe", Describe}, {"threads", Threads}};
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn) != napi_ok) return NULL;
