@@ -45,6 +45,8 @@ export interface NativeBinding {
    * 0 full [rows, cols], 1 a row [cols], 2 a column [rows], 3 a scalar.
    */
   binary(op: 0 | 1 | 2 | 3, a: F32, modeA: number, b: F32, modeB: number, out: F32, rows: number, cols: number): void;
+  /** out = x·scale where the counter-based hash of (seed, i) ≥ threshold, else 0 (./dropout.ts). */
+  dropout(x: F32, out: F32, threshold: number, scale: number, seed: number): void;
   /** out[j] = Σ_i x[i·cols + j] (accumulated in double). */
   columnSums(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** out[i] = Σ_j x[i·cols + j] (8 float lanes, then double). */

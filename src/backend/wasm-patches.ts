@@ -30,6 +30,7 @@
  *    patched one copies whole rows of the heap. Out-of-range indices throw, as on every backend.
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerDropoutKernel } from "./dropout";
 import { registerLstmKernels } from "./lstm-kernels";
 import { loadNative, nativeBinding } from "./native";
 
@@ -583,6 +584,7 @@ export function installWasmPatches(): void {
   for (const [name, op] of [["Add", 0], ["Sub", 1], ["Multiply", 2], ["RealDiv", 3]] as const) wrap(name, (f) => binaryNative(op, f));
   wrap("Identity", identityShared);
   registerLstmKernels();
+  registerDropoutKernel();
   state.installed = true;
 }
 

@@ -14,6 +14,7 @@
  * gain 0.5 — what PyTorch's packed q/k/v matrix effectively uses — generalizes better).
  */
 import * as tf from "@tensorflow/tfjs";
+import { seededDropout } from "../backend/dropout";
 import { Rng } from "../random";
 import { sparseCrossEntropy } from "./nn-ops";
 
@@ -246,7 +247,7 @@ function dropout(x: tf.Tensor, model: Transformer, opts: ForwardOptions): tf.Ten
   const rate = model.config.dropout;
   if (!opts.training || rate === 0) return x;
   if (!opts.rng) throw new Error("transformer: training with dropout needs an rng in the forward options");
-  return tf.dropout(x, rate, undefined, opts.rng.int(0, 2147483647));
+  return seededDropout(x, rate, opts.rng.int(0, 2147483647));
 }
 
 function linear(model: Transformer, name: string, x: tf.Tensor2D, activation: "linear" | "relu" = "linear"): tf.Tensor2D {

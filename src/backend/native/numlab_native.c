@@ -18,6 +18,9 @@
  * binary(op, a, modeA, b, modeB, out, rows, cols): out = a + - * / b over [rows, cols], each
  *   operand full, a row (broadcast over rows), a column (broadcast over columns) or a scalar.
  *
+ * dropout(x, out, threshold, scale, seed): out = x · scale where a counter-based hash of (seed, i)
+ *   is >= threshold, else 0 (see src/backend/dropout.ts).
+ *
  * columnSums(x, out, rows, cols): out[j] = sum over i of x[i * cols + j], accumulated in double
  *   (the gradient of a bias: the stock WASM Sum transposes the whole input first).
  * rowSums(x, out, rows, cols): out[i] = sum over j of x[i * cols + j] (8 float lanes, then double).
@@ -328,6 +331,68 @@ static napi_value Binary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+/* Read `want` arguments into argv; the first two must be Float32Arrays (x and out). 0 on error. */
+static int x_out_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, float **x, size_t *nx, float **y,
+                      size_t *ny) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) return 0;
+  return float32_view(env, argv[0], x, nx) && float32_view(env, argv[1], y, ny);
+}
+
+/* ---- dropout with a counter-based mask: keep element i iff hash(seed, i) >= rate · 2^32 ----
+ * hash = murmur3's 32-bit finalizer of mix(seed) + (i + 1) · 0x9E3779B9 (all mod 2^32); the same
+ * function in JS is src/backend/dropout.ts's reference, so both give the same mask, and the
+ * backward pass recomputes it from (seed, i) instead of storing it. */
+
+typedef uint32_t v8u __attribute__((vector_size(32)));
+
+static inline uint32_t fmix32(uint32_t z) {
+  z ^= z >> 16;
+  z *= 0x85ebca6bu;
+  z ^= z >> 13;
+  z *= 0xc2b2ae35u;
+  return z ^ (z >> 16);
+}
+
+MULTIVERSION static void dropout_loop(const float *x, float *y, size_t n, uint32_t threshold, float scale, uint32_t seed) {
+  const uint32_t base = fmix32(seed), golden = 0x9e3779b9u;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint32_t c = (uint32_t)(i + 1);
+    v8u idx = (v8u){c, c + 1, c + 2, c + 3, c + 4, c + 5, c + 6, c + 7};
+    v8u z = idx * golden + base;
+    z ^= z >> 16;
+    z *= 0x85ebca6bu;
+    z ^= z >> 13;
+    z *= 0xc2b2ae35u;
+    z ^= z >> 16;
+    v8i keep = (v8i)(z >= threshold);
+    v8f v;
+    memcpy(&v, x + i, sizeof v);
+    v = v * select8(keep, splat(scale), splat(0.0f)); /* x · 0, not 0: keeps -0 and NaN as tf.mul */
+    memcpy(y + i, &v, sizeof v);
+  }
+  for (; i < n; i++) y[i] = x[i] * (fmix32((uint32_t)(i + 1) * golden + base) >= threshold ? scale : 0.0f);
+}
+
+/* dropout(x, out, threshold, scale, seed): out = x · (keep ? scale : 0) (threshold = rate · 2^32). */
+static napi_value Dropout(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  float *x, *y;
+  size_t nx, ny;
+  uint32_t threshold, seed;
+  double scale;
+  if (!x_out_args(env, info, 5, argv, &x, &nx, &y, &ny))
+    return fail(env, "numlab_native: dropout expects (x: Float32Array, out: Float32Array, threshold, scale, seed)");
+  CHECK(napi_get_value_uint32(env, argv[2], &threshold));
+  CHECK(napi_get_value_double(env, argv[3], &scale));
+  CHECK(napi_get_value_uint32(env, argv[4], &seed));
+  if (nx != ny) return fail(env, "numlab_native: dropout x and out differ in length");
+  dropout_loop(x, y, nx, threshold, (float)scale, seed);
+  return NULL;
+}
+
 static napi_value Unary(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -356,13 +421,11 @@ static const char *const reduction_names[] = {"rowSums", "rowMaxes", "columnSums
 static napi_value Reduce(napi_env env, napi_callback_info info, enum reduction kind) {
   char message[160];
   const char *name = reduction_names[kind];
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   float *x, *y;
   size_t nx, ny;
   int64_t rows, cols;
-  if (argc != 4 || !float32_view(env, argv[0], &x, &nx) || !float32_view(env, argv[1], &y, &ny)) {
+  if (!x_out_args(env, info, 4, argv, &x, &nx, &y, &ny)) {
     snprintf(message, sizeof message, "numlab_native: %s expects (x: Float32Array, out: Float32Array, rows, cols)", name);
     return fail(env, message);
   }
@@ -565,7 +628,7 @@ NAPI_MODULE_INIT() {
   const struct {
     const char *name;
     napi_callback fn;
-  } functions[] = {{"gemm", Gemm}, {"unary", Unary}, {"binary", Binary}, {"columnSums", ColumnSums}, {"rowSums", RowSums}, {"rowMaxes", RowMaxes}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"setThreads", SetThreads}, {"describe", Describe}, {"threads", Threads}};
+  } functions[] = {{"gemm", Gemm}, {"unary", Unary}, {"binary", Binary}, {"dropout", Dropout}, {"columnSums", ColumnSums}, {"rowSums", RowSums}, {"rowMaxes", RowMaxes}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"setThreads", SetThreads}, {"describe", Describe}, {"threads", Threads}};
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn) != napi_ok) return NULL;
