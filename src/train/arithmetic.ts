@@ -8,7 +8,7 @@ import * as path from "path";
 import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData } from "../datasets/arithmetic";
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { evaluateArithmetic } from "../eval/arithmetic";
-import { CHECKPOINT_DIR, CONFIG_FILE, Json, METRICS_FILE, createRun, loadCheckpoint, readConfig, saveCheckpoint } from "./run-dir";
+import { CHECKPOINT_DIR, CONFIG_FILE, Json, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
 export interface ArithmeticRunConfig {
@@ -127,19 +127,12 @@ export function loadArithmeticRun(dir: string): ArithmeticRun {
 
 /**
  * Copy a run for shipping: config, metrics and the model weights only (no optimizer slots),
- * optionally as float16, into `dest` (e.g. data/checkpoints/arith-addition-base10).
+ * optionally as float16, into `dest` (e.g. data/checkpoints/arith-addition-base10), after checking
+ * that it loads.
  */
 export function exportArithmeticRun(source: string, dest: string, options: { float16?: boolean } = {}): { bytes: number } {
-  const run = loadArithmeticRun(source);
-  const checkpoint = loadCheckpoint(source);
-  const state = checkpoint ? checkpoint.state : null;
-  if (checkpoint) Object.values(checkpoint.tensors).forEach((t) => t.dispose());
-  fs.mkdirSync(dest, { recursive: true });
-  for (const file of [CONFIG_FILE, METRICS_FILE]) fs.copyFileSync(path.join(source, file), path.join(dest, file));
-  saveCheckpoint(dest, { tensors: transformerTensors(run.model), state: { ...(state as object), exportedFrom: path.basename(source), weightsOnly: true } as Json }, { float16: options.float16 });
-  disposeTransformer(run.model);
-  const bin = fs.statSync(path.join(dest, CHECKPOINT_DIR, "tensors.bin")).size;
-  return { bytes: bin };
+  disposeTransformer(loadArithmeticRun(source).model);
+  return exportRunWeights(source, dest, options);
 }
 
 /** The embedding rows of the digit tokens (source side by default) as plain arrays, with their labels. */

@@ -284,6 +284,30 @@ export function loadCheckpoint(dir: string): Checkpoint | null {
 
 const OPTIMIZER_PREFIX = "optimizer/";
 
+/**
+ * Copy a run for shipping (e.g. into data/checkpoints/): its top-level files (config, vocab,
+ * metrics, …) and its checkpoint's model tensors without the optimizer slots, optionally stored as
+ * float16. `dest` is replaced. Returns the size of the tensor file.
+ */
+export function exportRunWeights(source: string, dest: string, options: SaveOptions = {}): { bytes: number } {
+  if (path.resolve(source) === path.resolve(dest)) throw new Error(`exportRunWeights: source and destination are the same folder (${dest})`);
+  const checkpoint = loadCheckpoint(source);
+  if (!checkpoint) throw new Error(`${source}: no checkpoint to export`);
+  try {
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true });
+    for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+      if (entry.isFile() && !entry.name.endsWith(".tmp")) fs.copyFileSync(path.join(source, entry.name), path.join(dest, entry.name));
+    }
+    const weights = Object.fromEntries(Object.entries(checkpoint.tensors).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
+    const state = { ...(checkpoint.state as Record<string, Json>), exportedFrom: path.basename(path.resolve(source)), weightsOnly: true };
+    saveCheckpoint(dest, { tensors: weights, state }, options);
+  } finally {
+    tf.dispose(Object.values(checkpoint.tensors));
+  }
+  return { bytes: fs.statSync(path.join(dest, CHECKPOINT_DIR, "tensors.bin")).size };
+}
+
 /** The optimizer's slots (Adam moments, iteration count) as named tensors, order preserved. */
 export async function optimizerTensors(optimizer: tf.Optimizer): Promise<Record<string, tf.Tensor>> {
   const weights = await optimizer.getWeights();

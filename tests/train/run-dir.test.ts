@@ -8,6 +8,7 @@ import {
   appendMetrics,
   assertFiniteLoss,
   createRun,
+  exportRunWeights,
   fromFloat16Bits,
   hasCheckpoint,
   loadCheckpoint,
@@ -108,6 +109,31 @@ test("float16 checkpoints keep optimizer slots in float32, so a resumed Adam con
   for (const name of slotNames) assert.deepEqual(Array.from(back[name].dataSync()), Array.from(slots[name].dataSync()), name);
   const v = slotNames.map((n) => back[n]).find((t) => t.dataSync()[0] > 0 && t.dataSync()[0] < 1e-9);
   assert.ok(v, "a second-moment slot below float16's range survived");
+  optimizer.dispose();
+  w.dispose();
+});
+
+test("exportRunWeights ships config and metrics with the weights only (float16), refusing to overwrite its source", async () => {
+  const source = tempDir();
+  createRun(source, { kind: "toy", lr: 0.1 });
+  appendMetrics(source, { step: 1, loss: 0.5 });
+  fs.writeFileSync(path.join(source, "vocab.json"), '["a"]\n');
+  const w = tf.variable(tf.tensor2d([[0.5, -0.25], [2, 3.14159]]));
+  const optimizer = tf.train.adam(1e-3);
+  optimizer.applyGradients({ [w.name]: tf.tensor2d([[1, 2], [3, 4]]) });
+  saveCheckpoint(source, { tensors: { w, ...(await optimizerTensors(optimizer)) }, state: { step: 1 } });
+  const dest = path.join(tempDir(), "ship");
+  const { bytes } = exportRunWeights(source, dest, { float16: true });
+  assert.equal(bytes, 4 * 2);
+  for (const file of ["config.json", "metrics.jsonl", "vocab.json"]) {
+    assert.equal(fs.readFileSync(path.join(dest, file), "utf8"), fs.readFileSync(path.join(source, file), "utf8"));
+  }
+  const shipped = loadCheckpoint(dest)!;
+  assert.deepEqual(Object.keys(shipped.tensors), ["w"]);
+  Array.from(shipped.tensors.w.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - w.dataSync()[i]) < 2e-3));
+  assert.deepEqual(shipped.state, { step: 1, exportedFrom: path.basename(source), weightsOnly: true });
+  assert.throws(() => exportRunWeights(source, source), /same folder/);
+  assert.throws(() => exportRunWeights(tempDir(), dest), /no checkpoint to export/);
   optimizer.dispose();
   w.dispose();
 });
