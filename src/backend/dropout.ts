@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { nativeBinding } from "./native";
+import { WasmBackendLike } from "./native-kernels";
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelConfig["kernelFunc"]>[0];
@@ -48,12 +49,13 @@ export function dropoutMask(n: number, rate: number, seed: number): Float32Array
 function dropoutKernel(args: KernelArgs): TensorInfo {
   const native = nativeBinding();
   if (!native) throw new Error(`${DROPOUT_KERNEL} needs the native addon`);
-  const backend = args.backend as unknown as { makeOutput(s: number[], d: tf.DataType): TensorInfo; typedArrayFromHeap(t: TensorInfo): Float32Array };
+  const backend = args.backend as unknown as WasmBackendLike;
   const { x } = args.inputs as { x: TensorInfo };
   const { rate, seed } = args.attrs as { rate: number; seed: number };
   if (x.dtype !== "float32") throw new Error(`${DROPOUT_KERNEL}: expected float32, got ${x.dtype}`);
   const out = backend.makeOutput(x.shape, "float32");
-  native.dropout(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(out), threshold(rate), 1 / (1 - rate), seed >>> 0);
+  const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  native.dropout(view(x), view(out), threshold(rate), 1 / (1 - rate), seed >>> 0);
   return out;
 }
 

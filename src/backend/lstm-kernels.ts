@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { nativeBinding } from "./native";
+import { WasmBackendLike } from "./native-kernels";
 
 type TensorInfo = tf.TensorInfo;
 type KernelArgs = Parameters<tf.KernelConfig["kernelFunc"]>[0];
@@ -20,10 +21,6 @@ type KernelArgs = Parameters<tf.KernelConfig["kernelFunc"]>[0];
 export const LSTM_FORWARD = "NumlabLstmForward";
 export const LSTM_BACKWARD = "NumlabLstmBackward";
 
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 function requireNative() {
   const native = nativeBinding();
@@ -38,7 +35,7 @@ function checkFloat(name: string, t: TensorInfo, shape: number[]): void {
 
 function lstmForwardKernel(args: KernelArgs): TensorInfo[] {
   const native = requireNative();
-  const backend = args.backend as unknown as HeapBackend;
+  const backend = args.backend as unknown as WasmBackendLike;
   const { projected, recurrent } = args.inputs as { projected: TensorInfo; recurrent: TensorInfo };
   const { steps, batch } = args.attrs as { steps: number; batch: number };
   const h = recurrent.shape[0];
@@ -54,7 +51,7 @@ function lstmForwardKernel(args: KernelArgs): TensorInfo[] {
 
 function lstmBackwardKernel(args: KernelArgs): TensorInfo {
   const native = requireNative();
-  const backend = args.backend as unknown as HeapBackend;
+  const backend = args.backend as unknown as WasmBackendLike;
   const inputs = args.inputs as Record<"dy" | "recurrent" | "c" | "tanhC" | "i" | "f" | "g" | "o", TensorInfo>;
   const { steps, batch } = args.attrs as { steps: number; batch: number };
   const h = inputs.recurrent.shape[0];

@@ -17,14 +17,14 @@ type TensorInfo = tf.TensorInfo;
 type KernelConfig = tf.KernelConfig;
 type KernelArgs = Parameters<KernelConfig["kernelFunc"]>[0];
 
-/** The subset of BackendWasm these kernels use. */
-interface WasmBackendLike {
+/** The subset of BackendWasm the heap-reading kernels use (here, ./wasm-patches, ./lstm-kernels, ./dropout). */
+export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
-function sizeOf(shape: number[]): number {
+export function sizeOf(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 

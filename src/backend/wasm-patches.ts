@@ -32,18 +32,15 @@ import * as tf from "@tensorflow/tfjs";
 import { registerDropoutKernel } from "./dropout";
 import { registerLstmKernels } from "./lstm-kernels";
 import { loadNative } from "./native";
-import { binaryNative, matMulWithBlas, reduceNative, unaryNative } from "./native-kernels";
+import { binaryNative, matMulWithBlas, reduceNative, sizeOf, unaryNative, WasmBackendLike } from "./native-kernels";
 
 type TensorInfo = tf.TensorInfo;
 type KernelConfig = tf.KernelConfig;
 type KernelArgs = Parameters<KernelConfig["kernelFunc"]>[0];
 
 /** The subset of BackendWasm the patches use. */
-interface WasmBackendLike {
+interface PatchBackend extends WasmBackendLike {
   readSync(dataId: object): tf.backend_util.BackendValues;
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: object, force?: boolean): boolean;
 }
 
 /** Names of the kernels patched on "wasm", in installation order. */
@@ -81,13 +78,9 @@ const state: PatchState = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as
   ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { installed: false, originals: new Map() } as PatchState) as PatchState;
 const originals = state.originals;
 
-function sizeOf(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 /** UnsortedSegmentSum on WASM: out[ids[i], ...] += x[i, ...]. */
 function unsortedSegmentSumWasm(args: KernelArgs): TensorInfo {
-  const backend = args.backend as unknown as WasmBackendLike;
+  const backend = args.backend as unknown as PatchBackend;
   const { x, segmentIds } = args.inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const numSegments = args.attrs?.numSegments as number;
   const idRank = segmentIds.shape.length;
@@ -118,7 +111,7 @@ function unsortedSegmentSumWasm(args: KernelArgs): TensorInfo {
 const TRANSPOSE_CACHE_SIZE = 4;
 const transposeCache: { source: object; shape: string; transposed: TensorInfo }[] = [];
 
-function cachedTranspose(backend: WasmBackendLike, t: TensorInfo, make: () => TensorInfo): TensorInfo {
+function cachedTranspose(backend: PatchBackend, t: TensorInfo, make: () => TensorInfo): TensorInfo {
   const shape = t.shape.join("x");
   const hit = transposeCache.find((e) => e.source === t.dataId && e.shape === shape);
   if (hit) return hit.transposed;
@@ -131,7 +124,7 @@ function cachedTranspose(backend: WasmBackendLike, t: TensorInfo, make: () => Te
 /** Wrap a (fused) batch matmul kernel so that it only ever sees the XNNPACK-friendly layout. */
 function matMulWithoutTransposes(original: KernelConfig["kernelFunc"]): KernelConfig["kernelFunc"] {
   return (args: KernelArgs) => {
-    const backend = args.backend as unknown as WasmBackendLike;
+    const backend = args.backend as unknown as PatchBackend;
     const inputs = args.inputs as Record<string, TensorInfo>;
     const attrs = (args.attrs ?? {}) as Record<string, unknown>;
     const { a, b } = inputs;
@@ -193,7 +186,7 @@ function identityShared(original: KernelConfig["kernelFunc"]): KernelConfig["ker
 }
 
 /** Copy the block [begin, begin + size) of `x` into a new tensor, reading WASM memory in place. */
-function sliceFromHeap(backend: WasmBackendLike, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+function sliceFromHeap(backend: PatchBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   const n = sizeOf(size);
   if (n === 0) return out;
@@ -238,7 +231,7 @@ function sliceWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelFu
     if (x.dtype === "string") return original(args);
     const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
     const [begin, size] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs.begin, attrs.size);
-    return sliceFromHeap(args.backend as unknown as WasmBackendLike, x, begin, size);
+    return sliceFromHeap(args.backend as unknown as PatchBackend, x, begin, size);
   };
 }
 
@@ -255,7 +248,7 @@ function unpackWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelF
     const outs: TensorInfo[] = [];
     for (let i = 0; i < value.shape[axis]; i++) {
       begin[axis] = i;
-      const piece = sliceFromHeap(args.backend as unknown as WasmBackendLike, value, begin, size);
+      const piece = sliceFromHeap(args.backend as unknown as PatchBackend, value, begin, size);
       outs.push({ dataId: piece.dataId, dtype: piece.dtype, shape: outShape });
     }
     return outs;
@@ -273,7 +266,7 @@ function splitVWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelF
     return sizes.map((s) => {
       const size = x.shape.slice();
       size[ax] = s;
-      const piece = sliceFromHeap(args.backend as unknown as WasmBackendLike, x, begin, size);
+      const piece = sliceFromHeap(args.backend as unknown as PatchBackend, x, begin, size);
       begin[ax] += s;
       return piece;
     });
@@ -288,7 +281,7 @@ function gatherWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelF
   return (args: KernelArgs) => {
     const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo };
     if (x.dtype === "string") return original(args);
-    const backend = args.backend as unknown as WasmBackendLike;
+    const backend = args.backend as unknown as PatchBackend;
     const attrs = args.attrs as { axis: number; batchDims?: number };
     const ax = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
     let batchDims = attrs.batchDims ?? 0;
