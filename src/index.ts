@@ -11,6 +11,7 @@ export * from "./train/run-dir";
 export * from "./data/download";
 export * from "./data/oeis";
 export * from "./data/oeis-stats";
+export * from "./data/smoke-fixtures";
 export * from "./datasets/sequence-dataset";
 export * from "./viz/oeis";
 export * from "./math/polynomial";

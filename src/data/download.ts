@@ -22,6 +22,7 @@ import * as zlib from "zlib";
 import { Readable } from "stream";
 import { pipeline } from "stream/promises";
 import { progress } from "../display/progress";
+import { isSmoke } from "../smoke";
 
 /** A downloadable data file and the names it may have inside a data folder. */
 export interface DataSource {
@@ -37,6 +38,11 @@ export interface DataSource {
   sha256?: string;
   /** Smallest plausible size in bytes; anything smaller is treated as a failed download. */
   minBytes?: number;
+  /**
+   * A generated stand-in in the same format (see `smoke-fixtures.ts`): smoke mode uses it when no
+   * local copy exists instead of downloading.
+   */
+  smokeFixture?: () => string;
 }
 
 export interface LocateOptions {
@@ -177,6 +183,11 @@ export async function locateDataFile(source: DataSource, options: LocateOptions 
       fs.rmSync(markerPath(cached), { force: true });
     }
   }
+  if (isSmoke() && source.smokeFixture) {
+    const file = smokeFixtureFile(source);
+    log(`${source.name}: smoke mode and no local copy, so using a generated stand-in (${file}); set NUMLAB_DATA_DIR for the real data`);
+    return file;
+  }
   if (options.download === false) {
     const searched = dataDirs(options.dataDir).map((d) => source.fileNames.map((n) => path.join(d, n)).join(", "));
     throw new Error(
@@ -194,6 +205,21 @@ export async function locateDataFile(source: DataSource, options: LocateOptions 
   });
   writeMarker(cached);
   return cached;
+}
+
+/**
+ * Write a source's generated stand-in to `<cache>/smoke/` (atomically, every call: it is small and
+ * seeded) and return its path. Throws if the source has none.
+ */
+export function smokeFixtureFile(source: DataSource): string {
+  if (!source.smokeFixture) throw new Error(`${source.name}: no generated stand-in exists for this source`);
+  const dir = path.join(cacheDir(), "smoke");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, cacheFileName(source).replace(/\.gz$/, ""));
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, source.smokeFixture());
+  fs.renameSync(tmp, file);
+  return file;
 }
 
 // ---------------------------------------------------------------------------------------------

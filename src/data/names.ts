@@ -5,6 +5,7 @@
  * the file and line.
  */
 import { DataSource, locateDataFile, readNumberedLines } from "./download";
+import { namesFixtureText } from "./smoke-fixtures";
 
 /** Where `names.txt` comes from. */
 export const NAMES_SOURCE: DataSource = {
@@ -13,6 +14,7 @@ export const NAMES_SOURCE: DataSource = {
   fileNames: ["names.txt", "makemore/names.txt"],
   sha256: "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
   minBytes: 200_000,
+  smokeFixture: () => namesFixtureText(),
 };
 
 /** A bad line in a names file. */

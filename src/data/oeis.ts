@@ -14,6 +14,7 @@
  * in `summary.malformed`; in strict mode the first one throws an `OeisParseError` naming
  * `file:line`.
  */
+import { oeisFixtureText } from "./smoke-fixtures";
 import { DataSource, dataDirs, findLocalDataFile, isGzipFile, locateDataFile, openDataStream } from "./download";
 import { progress } from "../display/progress";
 import * as fs from "fs";
@@ -26,6 +27,7 @@ export const OEIS_STRIPPED: DataSource = {
   fileNames: ["oeis/stripped.gz", "stripped.gz", "oeis/stripped", "stripped"],
   gzip: true,
   minBytes: 1_000_000,
+  smokeFixture: () => oeisFixtureText(),
 };
 
 /** The real OEIS subset (34,119 sequences) looked up in `NUMLAB_DATA_DIR` (it is not downloadable). */

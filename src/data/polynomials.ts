@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as zlib from "zlib";
 import { DataSource, LocateOptions, isGzipFile, locateDataFile, readNumberedLines } from "./download";
 import { Rng } from "../random";
+import { generatePolynomialPairs } from "../datasets/polynomial-generator";
 import { expandToCanonical, PolynomialSyntaxError } from "../math/polynomial";
 
 /** One data pair: the factored source and its expanded target. */
@@ -24,7 +25,13 @@ export const POLYNOMIAL_SOURCE: DataSource = {
   url: "https://scale-static-assets.s3-us-west-2.amazonaws.com/ml-interview/expand/train.txt",
   fileNames: ["polynomials/union_unique.txt", "train.txt"],
   minBytes: 1_000_000,
+  smokeFixture: () => polynomialFixtureText(),
 };
+
+/** A `factored=expanded` text of `count` generated pairs (the smoke-mode stand-in; targets by our expander). */
+export function polynomialFixtureText(count = 5000, seed = 1): string {
+  return generatePolynomialPairs(count, seed).map((p) => `${p.factored}=${p.expanded}`).join("\n") + "\n";
+}
 
 /** A malformed data line or pair; the message starts with `file:line:`. */
 export class PolynomialDataError extends Error {

@@ -21,7 +21,8 @@ import {
   locatePolynomialData,
   splitPolynomialPairs,
 } from "../data/polynomials";
-import { findLocalDataFile, repoRoot } from "../data/download";
+import { findLocalDataFile, repoRoot, smokeFixtureFile } from "../data/download";
+import { isSmoke } from "../smoke";
 import { POLYNOMIAL_SOURCE } from "../data/polynomials";
 import { Json, createRun, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
@@ -84,6 +85,11 @@ export function resolvePolynomialFile(data: PolynomialDataConfig): string {
   if (data.file && fs.existsSync(data.file)) return data.file;
   const base = data.file ? path.basename(data.file) : undefined;
   const found = findLocalDataFile({ ...POLYNOMIAL_SOURCE, fileNames: base ? [`polynomials/${base}`, base] : POLYNOMIAL_SOURCE.fileNames });
+  if (!found && isSmoke()) {
+    const fixture = smokeFixtureFile(POLYNOMIAL_SOURCE);
+    process.stderr.write(`polynomial run data: smoke mode and no local ${data.file ?? "data"}, so using generated pairs (${fixture})\n`);
+    return fixture;
+  }
   if (!found) throw new Error(`polynomial run data: cannot find ${data.file ?? POLYNOMIAL_SOURCE.fileNames.join(" or ")} (set NUMLAB_DATA_DIR)`);
   return found;
 }
