@@ -22,6 +22,12 @@ export interface ArithmeticDataConfig {
   testFraction: number;
   /** Seed of the split. */
   splitSeed: number;
+  /**
+   * factorization only: also train on every n in (max, trainMax] whose problem and answer fit the
+   * lengths of [2, max] (absent: max). The test split stays the held-out share of [2, max]; more
+   * training numbers is what keeps a model from memorizing the 90% it sees.
+   */
+  trainMax?: number;
 }
 
 export interface ArithmeticProblem {
@@ -56,6 +62,10 @@ function checkConfig(c: ArithmeticDataConfig): void {
   if (c.task === "addition" && c.max > 46340) throw new Error(`addition: max ${c.max} is too large (at most 46340, pairs are enumerated)`);
   if (c.task === "factorization" && c.max > 1 << 26) throw new Error(`factorization: max ${c.max} is too large for the sieve (at most 2^26)`);
   if (!(c.testFraction > 0 && c.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${c.testFraction}`);
+  if (c.trainMax !== undefined) {
+    if (c.task !== "factorization") throw new Error(`trainMax applies to factorization only (task "${c.task}")`);
+    if (!(Number.isInteger(c.trainMax) && c.trainMax >= c.max && c.trainMax <= 1 << 26)) throw new Error(`trainMax must be an integer in [max = ${c.max}, 2^26], got ${c.trainMax}`);
+  }
 }
 
 /** The keys of all problems of a task. */
@@ -79,7 +89,7 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
   checkConfig(config);
   const tokenizer = baseNTokenizer(config.base);
   const split = arithmeticSplit(config);
-  const spf = config.task === "factorization" ? smallestPrimeFactors(config.max) : null;
+  const spf = config.task === "factorization" ? smallestPrimeFactors(config.trainMax ?? config.max) : null;
   const problem = (key: number): ArithmeticProblem => {
     if (config.task === "addition") {
       if (!(Number.isInteger(key) && key >= 0 && key < config.max * config.max)) throw new Error(`addition: key ${key} out of range`);
@@ -105,15 +115,28 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
   // lengths: the largest operands give the longest source; for factorization the longest answer is the power of 2
   const digits = (n: number) => tokenizer.encodeNumber(n).length;
   const maxSourceLength = config.task === "addition" ? 3 + 2 * digits(config.max - 1) : 2 + digits(config.max);
+  const answerLength = (n: number) => {
+    let length = 1; // <sos>, then digits and separators, then <eos>
+    for (let x = n; x > 1; x /= (spf as Uint32Array)[x]) length += digits((spf as Uint32Array)[x]) + 1;
+    return length;
+  };
   let maxTargetLength: number;
   if (config.task === "addition") maxTargetLength = 2 + digits(2 * (config.max - 1));
   else {
     maxTargetLength = 0;
     for (let n = 2; n <= config.max; n++) {
-      let length = 1; // <sos>, then digits and separators, then <eos>
-      for (let x = n; x > 1; x /= (spf as Uint32Array)[x]) length += digits((spf as Uint32Array)[x]) + 1;
-      maxTargetLength = Math.max(maxTargetLength, length);
+      maxTargetLength = Math.max(maxTargetLength, answerLength(n));
     }
+  }
+  if (config.trainMax !== undefined && config.trainMax > config.max) {
+    const extra: number[] = [];
+    for (let n = config.max + 1; n <= config.trainMax; n++) {
+      if (2 + digits(n) <= maxSourceLength && answerLength(n) <= maxTargetLength) extra.push(n);
+    }
+    const train = new Int32Array(split.train.length + extra.length);
+    train.set(split.train);
+    train.set(extra, split.train.length);
+    split.train = train;
   }
   return { config, tokenizer, split, problem, encode, maxSourceLength, maxTargetLength };
 }

@@ -36,6 +36,30 @@ test("problems are checked arithmetic: sums and ascending prime factorizations",
   assert.equal(fac.maxTargetLength, 1 + 12 * 2); // 2^12: twelve one-digit factors
 });
 
+test("trainMax adds larger training numbers that fit the model, and never a test number", () => {
+  const base = { task: "factorization" as const, max: 4096, base: 30 };
+  const plain = arithmeticData(base);
+  const wide = arithmeticData({ ...base, trainMax: 3 * 4096 });
+  // the held-out split is that of [2, max], whatever the training range
+  assert.deepEqual(wide.split.test, plain.split.test);
+  assert.deepEqual(wide.split.train.slice(0, plain.split.train.length), plain.split.train);
+  const test = new Set(wide.split.test);
+  const extra = wide.split.train.slice(plain.split.train.length);
+  assert.ok(extra.every((n) => n > 4096 && n <= 3 * 4096 && !test.has(n)));
+  // 8192 = 2^13 needs 13 factors, longer than any answer in [2, 4096]: left out; its neighbours are in
+  assert.ok(!extra.includes(8192) && extra.includes(8191) && extra.includes(8193));
+  assert.equal(extra.length, 2 * 4096 - 2); // all but 2^13 and 3·2^12, whose 13 factors do not fit
+  for (const n of extra) {
+    const p = wide.problem(n);
+    assert.equal(p.answer.reduce((a, b) => a * b, 1), n);
+    const enc = wide.encode(p);
+    assert.ok(enc.target.length <= wide.maxTargetLength && enc.source.length <= wide.maxSourceLength, `n = ${n}`);
+  }
+  assert.equal(wide.maxTargetLength, plain.maxTargetLength);
+  assert.throws(() => arithmeticData({ ...base, trainMax: 100 }), /trainMax must be an integer in \[max = 4096/);
+  assert.throws(() => arithmeticData({ task: "addition", max: 16, trainMax: 32 }), /factorization only/);
+});
+
 test("batch stream pads to each batch's longest, covers an epoch, and resumes from its cursor", () => {
   const data = arithmeticData({ task: "addition", max: 12 });
   const keys = data.split.train;

@@ -14,6 +14,8 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --base B            number base of the digit tokens, 2..64 (default 10)
   --max N             operand range (default 256 for addition, 65536 for factorization)
   --test-fraction F   held-out share (default 0.1)      --split-seed S  (default 0)
+  --train-max M       factorization: also train on every n in (max, M] (the test split stays the
+                      held-out share of [2, max]; default: max)
   --steps N           total optimizer steps (default 3000; with --resume: the run's own)    --batch N       (default 128)
   --lr X              peak learning rate (default 1e-3) --warmup N      (default 200)
   --clip X            gradient global-norm clip (default 1)
@@ -40,6 +42,7 @@ export const trainArithCommand: Command = {
         task: { type: "string" },
         base: { type: "string" },
         max: { type: "string" },
+        "train-max": { type: "string" },
         "test-fraction": { type: "string" },
         "split-seed": { type: "string" },
         ...SEQ2SEQ_OPTIONS,
@@ -64,6 +67,7 @@ export const trainArithCommand: Command = {
         max: intOption(values.max, "--max", task === "addition" ? 256 : 65536, 2),
         testFraction: numberOption(values["test-fraction"], "--test-fraction", 0.1),
         splitSeed: intOption(values["split-seed"], "--split-seed", 0),
+        ...(values["train-max"] === undefined ? {} : { trainMax: intOption(values["train-max"], "--train-max", 0, 2) }),
       },
       model: { ...settings.model, positional },
       train: {
