@@ -8,7 +8,7 @@ import * as path from "path";
 import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData } from "../datasets/arithmetic";
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { evaluateArithmetic } from "../eval/arithmetic";
-import { CHECKPOINT_DIR, CONFIG_FILE, Json, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
+import { CHECKPOINT_DIR, Json, amendRunConfig, changeDropoutOnResume, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
 export interface ArithmeticRunConfig {
@@ -26,6 +26,8 @@ export interface ArithmeticTrainOptions {
   train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number; parts?: number };
   out: string;
   resume?: boolean;
+  /** With `resume`: train on with this dropout (e.g. 0 to fine-tune without it); logged in config.json. */
+  dropoutOnResume?: number;
   label?: string;
   onEval?(record: Record<string, number>): void;
 }
@@ -83,14 +85,14 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
   };
   const used = createRun(options.out, config, { resume: options.resume });
   if (options.resume && options.train.steps !== undefined && options.train.steps !== used.train.steps) {
-    used.train.steps = options.train.steps;
-    // keep config.json truthful: record the new total (the provenance block stays as it was)
-    const file = path.join(options.out, CONFIG_FILE);
-    const record = JSON.parse(fs.readFileSync(file, "utf8"));
-    record.train.steps = used.train.steps;
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2) + "\n");
-    fs.renameSync(`${file}.tmp`, file);
+    // keep config.json truthful: record the new total and log the change
+    const steps = options.train.steps;
+    amendRunConfig(options.out, `train.steps ${used.train.steps} → ${steps}`, (c) => {
+      c.train.steps = steps;
+    });
+    used.train.steps = steps;
   }
+  if (options.resume && options.dropoutOnResume !== undefined) used.model = changeDropoutOnResume(options.out, used.model, options.dropoutOnResume);
   const run = buildRun(options.out, used);
   const { data, model } = run;
   const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });

@@ -24,7 +24,7 @@ import {
 import { findLocalDataFile, repoRoot, smokeFixtureFile } from "../data/download";
 import { isSmoke } from "../smoke";
 import { POLYNOMIAL_SOURCE } from "../data/polynomials";
-import { Json, createRun, loadCheckpoint, readConfig } from "./run-dir";
+import { Json, changeDropoutOnResume, createRun, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 import { predictPolynomials, scorePolynomialPredictions } from "../eval/polynomial";
 
@@ -66,6 +66,8 @@ export interface PolynomialTrainOptions {
   train: Partial<Seq2SeqTrainConfig> & { steps: number; batchSize?: number; evalSize?: number };
   out: string;
   resume?: boolean;
+  /** With `resume`: train on with this dropout (e.g. 0 to fine-tune without it); logged in config.json. */
+  dropoutOnResume?: number;
   label?: string;
   onEval?(record: Record<string, number>): void;
   shouldStop?(): boolean;
@@ -202,8 +204,9 @@ export async function trainPolynomial(
     },
   };
   const saved = createRun(options.out, config, { resume: options.resume });
-  // a resumed run keeps its config, except that --steps may extend it
-  const used: PolynomialRunConfig = options.resume ? { ...saved, train: { ...saved.train, steps: Math.max(saved.train.steps, options.train.steps) } } : saved;
+  // a resumed run keeps its config, except that --steps may extend it and the dropout may change
+  let used: PolynomialRunConfig = options.resume ? { ...saved, train: { ...saved.train, steps: Math.max(saved.train.steps, options.train.steps) } } : saved;
+  if (options.resume && options.dropoutOnResume !== undefined) used = { ...used, model: changeDropoutOnResume(options.out, used.model, options.dropoutOnResume) };
   language.save(path.join(options.out, "vocab.json"));
   const run = buildRun(used);
   const split = await polynomialRunSplit(used.data);

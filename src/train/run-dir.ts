@@ -81,6 +81,48 @@ export function readConfig<C extends object>(dir: string): C {
   return parsed as C;
 }
 
+/** The step of a run's saved checkpoint (from checkpoint/state.json), or 0 when it has none. */
+export function checkpointStep(dir: string): number {
+  for (const d of [CHECKPOINT_DIR, PREVIOUS_DIR]) {
+    const file = path.join(dir, d, "state.json");
+    if (fs.existsSync(file)) {
+      const step = (JSON.parse(fs.readFileSync(file, "utf8")) as { step?: unknown }).step;
+      if (typeof step === "number") return step;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Change a resumed run's settings in config.json (atomically) and log the change in its provenance
+ * block, `numlab.changes: [{step, change, at}]`, with the checkpoint step from which it applies.
+ * Returns the logged entry.
+ */
+export function amendRunConfig(dir: string, change: string, mutate: (config: Record<string, Record<string, unknown>>) => void): { step: number; change: string; at: string } {
+  const file = path.join(dir, CONFIG_FILE);
+  const record = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
+  mutate(record);
+  const entry = { step: checkpointStep(dir), change, at: new Date().toISOString() };
+  const provenance = record.numlab ?? {};
+  record.numlab = { ...provenance, changes: [...((provenance.changes as unknown[] | undefined) ?? []), entry] };
+  writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
+  return entry;
+}
+
+/**
+ * A resumed seq2seq run continues with another dropout rate (a small model that underfits learns
+ * more without it): returns the model config to use and, when the rate changes, logs the change in
+ * config.json (`amendRunConfig`).
+ */
+export function changeDropoutOnResume<M extends { dropout: number }>(dir: string, model: M, dropout: number): M {
+  if (!(Number.isFinite(dropout) && dropout >= 0 && dropout < 1)) throw new Error(`dropout must be in [0, 1), got ${dropout}`);
+  if (dropout === model.dropout) return model;
+  amendRunConfig(dir, `model.dropout ${model.dropout} → ${dropout}`, (c) => {
+    c.model.dropout = dropout;
+  });
+  return { ...model, dropout };
+}
+
 /** Append one metrics record (a line of JSON). */
 export function appendMetrics(dir: string, record: Record<string, Json | undefined>): void {
   fs.appendFileSync(path.join(dir, METRICS_FILE), JSON.stringify(record) + "\n");

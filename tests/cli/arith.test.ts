@@ -49,15 +49,25 @@ test("train arith --parts/--schedule/--positional are recorded in config.json an
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
   const out = path.join(dir, "run");
   const common = ["--task", "factorization", "--base", "30", "--max", "500", "--hidden", "16", "--ff", "16", "--heads", "2", "--layers", "1", "--batch", "8", "--eval-every", "3", "--out", out];
-  const flags = ["--parts", "3", "--schedule", "constant", "--warmup", "2", "--positional", "learned", "--dropout", "0"];
+  const flags = ["--parts", "3", "--schedule", "constant", "--warmup", "2", "--positional", "learned", "--dropout", "0", "--train-max", "900"];
   await captureStdout(() => trainArithCommand.run([...common, ...flags, "--steps", "3"]));
-  await captureStdout(() => trainArithCommand.run([...common.slice(2), "--steps", "6", "--resume"])); // --task comes from the run
+  // --task comes from the run; an explicit --dropout on resume changes the run's dropout from here on
+  await captureStdout(() => trainArithCommand.run([...common.slice(2), "--steps", "6", "--resume", "--dropout", "0.2"]));
   const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
   assert.equal(config.train.parts, 3);
   assert.equal(config.train.schedule, "constant");
   assert.equal(config.model.positional, "learned");
+  assert.equal(config.data.trainMax, 900);
   assert.equal(config.train.steps, 6); // the raised total is recorded on resume
+  assert.equal(config.model.dropout, 0.2);
   assert.ok(config.numlab.createdAt);
+  assert.deepEqual(
+    config.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]),
+    [[3, "train.steps 3 → 6"], [3, "model.dropout 0 → 0.2"]],
+  );
+  const run = loadArithmeticRun(out);
+  assert.equal(run.config.model.dropout, 0.2);
+  assert.ok(run.data.split.train.some((n) => n > 500) && run.data.split.test.every((n) => n <= 500));
   assert.deepEqual(readMetrics<{ step: number; lr: number }>(out).map((r) => [r.step, r.lr]), [[3, 0.001], [6, 0.001]]);
   await assert.rejects(trainArithCommand.run([...common, "--schedule", "linear"]), UsageError);
   await assert.rejects(trainArithCommand.run([...common, "--positional", "rotary"]), UsageError);

@@ -29,7 +29,8 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --eval-every N      validation every N steps (default 100; also checkpoints)
   --float16           store checkpoint weights as float16
   --resume            continue the run in --out from its checkpoint (its saved settings
-                      apply; only --steps may raise the total)`;
+                      apply; --steps may raise the total, --dropout may change the dropout;
+                      changes are logged in config.json)`;
 
 export const trainArithCommand: Command = {
   name: "train arith",
@@ -78,6 +79,7 @@ export const trainArithCommand: Command = {
       },
       out: settings.out,
       resume: settings.resume,
+      dropoutOnResume: settings.dropoutOnResume,
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(

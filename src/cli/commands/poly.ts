@@ -26,7 +26,9 @@ Train the seq2seq transformer to expand factored polynomials ((7-3*z)*(-5*z-9) â
   --eval-every N      validation (loss, greedy exact match on --eval-size val pairs) and checkpoint every N steps (default 200)
   --eval-size N       (default 256)
   --float16           store checkpoint weights as float16
-  --resume            continue the run in --out from its checkpoint`;
+  --resume            continue the run in --out from its checkpoint (its saved settings apply;
+                      --steps may raise the total, --dropout may change the dropout, e.g. --dropout 0
+                      to fine-tune without it; changes are logged in config.json)`;
 
 export const trainPolyCommand: Command = {
   name: "train poly",
@@ -67,6 +69,7 @@ export const trainPolyCommand: Command = {
       },
       out: settings.out,
       resume: settings.resume,
+      dropoutOnResume: settings.dropoutOnResume,
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(

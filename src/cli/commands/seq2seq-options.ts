@@ -50,6 +50,8 @@ export function seq2seqSettings(values: FlagValues, defaults: Seq2SeqFlagDefault
   return {
     out: values.out,
     resume: Boolean(values.resume),
+    /** With --resume, an explicit --dropout changes the run's dropout from its checkpoint on. */
+    dropoutOnResume: values.resume && values.dropout !== undefined ? numberOption(values.dropout, "--dropout", defaults.dropout) : undefined,
     model: {
       hidden: intOption(values.hidden, "--hidden", defaults.hidden, 1),
       encoderLayers: layers,
