@@ -28,6 +28,8 @@ export interface ArithmeticTrainOptions {
   resume?: boolean;
   /** With `resume`: train on with this dropout (e.g. 0 to fine-tune without it); logged in config.json. */
   dropoutOnResume?: number;
+  /** With `resume` (factorization): train on numbers up to this from here on (see `ArithmeticDataConfig.trainMax`); logged in config.json. */
+  trainMaxOnResume?: number;
   label?: string;
   onEval?(record: Record<string, number>): void;
 }
@@ -93,6 +95,14 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     used.train.steps = steps;
   }
   if (options.resume && options.dropoutOnResume !== undefined) used.model = changeDropoutOnResume(options.out, used.model, options.dropoutOnResume);
+  const trainMax = options.trainMaxOnResume;
+  if (options.resume && trainMax !== undefined && trainMax !== (used.data.trainMax ?? used.data.max)) {
+    arithmeticData({ ...used.data, trainMax }); // validates before anything is written
+    amendRunConfig(options.out, `data.trainMax ${used.data.trainMax ?? used.data.max} → ${trainMax}`, (c) => {
+      c.data.trainMax = trainMax;
+    });
+    used.data = { ...used.data, trainMax };
+  }
   const run = buildRun(options.out, used);
   const { data, model } = run;
   const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });

@@ -24,7 +24,7 @@ import {
 import { findLocalDataFile, repoRoot, smokeFixtureFile } from "../data/download";
 import { isSmoke } from "../smoke";
 import { POLYNOMIAL_SOURCE } from "../data/polynomials";
-import { Json, changeDropoutOnResume, createRun, loadCheckpoint, readConfig } from "./run-dir";
+import { Json, amendRunConfig, changeDropoutOnResume, createRun, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 import { predictPolynomials, scorePolynomialPredictions } from "../eval/polynomial";
 
@@ -205,7 +205,14 @@ export async function trainPolynomial(
   };
   const saved = createRun(options.out, config, { resume: options.resume });
   // a resumed run keeps its config, except that --steps may extend it and the dropout may change
-  let used: PolynomialRunConfig = options.resume ? { ...saved, train: { ...saved.train, steps: Math.max(saved.train.steps, options.train.steps) } } : saved;
+  let used: PolynomialRunConfig = saved;
+  if (options.resume && options.train.steps > saved.train.steps) {
+    const steps = options.train.steps;
+    amendRunConfig(options.out, `train.steps ${saved.train.steps} → ${steps}`, (c) => {
+      c.train.steps = steps;
+    });
+    used = { ...saved, train: { ...saved.train, steps } };
+  }
   if (options.resume && options.dropoutOnResume !== undefined) used = { ...used, model: changeDropoutOnResume(options.out, used.model, options.dropoutOnResume) };
   language.save(path.join(options.out, "vocab.json"));
   const run = buildRun(used);

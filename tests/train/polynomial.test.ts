@@ -38,7 +38,8 @@ test("trains a tiny run, writes the run directory, resumes and reloads for evalu
   assert.equal(resumed.config.model.dropout, 0.25);
   const saved = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
   assert.equal(saved.model.dropout, 0.25);
-  assert.deepEqual(saved.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]), [[2, "model.dropout 0 → 0.25"]]);
+  assert.deepEqual(saved.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]), [[2, "train.steps 2 → 4"], [2, "model.dropout 0 → 0.25"]]);
+  assert.equal(saved.train.steps, 4);
   await assert.rejects(trainPolynomial({ ...options, resume: true, dropoutOnResume: 1.5 }), /dropout must be in \[0, 1\), got 1.5/);
   const metrics = readMetrics<{ step: number; valExactMatch: number }>(out);
   assert.deepEqual(metrics.map((m) => m.step), [2, 4]);

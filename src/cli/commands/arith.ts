@@ -29,7 +29,7 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --eval-every N      validation every N steps (default 100; also checkpoints)
   --float16           store checkpoint weights as float16
   --resume            continue the run in --out from its checkpoint (its saved settings
-                      apply; --steps may raise the total, --dropout may change the dropout;
+                      apply; --steps may raise the total, --dropout and --train-max may change;
                       changes are logged in config.json)`;
 
 export const trainArithCommand: Command = {
@@ -80,6 +80,7 @@ export const trainArithCommand: Command = {
       out: settings.out,
       resume: settings.resume,
       dropoutOnResume: settings.dropoutOnResume,
+      trainMaxOnResume: settings.resume && values["train-max"] !== undefined ? intOption(values["train-max"], "--train-max", 0, 2) : undefined,
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
