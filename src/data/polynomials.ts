@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as zlib from "zlib";
 import { DataSource, LocateOptions, isGzipFile, locateDataFile, readNumberedLines } from "./download";
 import { Rng } from "../random";
-import { generatePolynomialPairs } from "../datasets/polynomial-generator";
+import { polynomialFixtureText } from "./smoke-fixtures";
 import { expandToCanonical, PolynomialSyntaxError } from "../math/polynomial";
 
 /** One data pair: the factored source and its expanded target. */
@@ -27,11 +27,6 @@ export const POLYNOMIAL_SOURCE: DataSource = {
   minBytes: 1_000_000,
   smokeFixture: () => polynomialFixtureText(),
 };
-
-/** A `factored=expanded` text of `count` generated pairs (the smoke-mode stand-in; targets by our expander). */
-export function polynomialFixtureText(count = 5000, seed = 1): string {
-  return generatePolynomialPairs(count, seed).map((p) => `${p.factored}=${p.expanded}`).join("\n") + "\n";
-}
 
 /** A malformed data line or pair; the message starts with `file:line:`. */
 export class PolynomialDataError extends Error {

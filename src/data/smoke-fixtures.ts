@@ -6,6 +6,7 @@
  * on them only show that the pipeline runs.
  */
 import { Rng } from "../random";
+import { generatePolynomialPairs } from "../datasets/polynomial-generator";
 
 const SMALL_PRIMES: number[] = [];
 for (let n = 2; SMALL_PRIMES.length < 400; n++) if (SMALL_PRIMES.every((p) => p * p > n || n % p !== 0)) SMALL_PRIMES.push(n);
@@ -79,4 +80,9 @@ export function namesFixtureText(count = 3000, seed = 1): string {
     if (name.length >= 2 && name.length <= 15) names.add(name);
   }
   return [...names].join("\n") + "\n";
+}
+
+/** A `factored=expanded` text of `count` generated pairs (targets computed by our expander). */
+export function polynomialFixtureText(count = 5000, seed = 1): string {
+  return generatePolynomialPairs(count, seed).map((p) => `${p.factored}=${p.expanded}`).join("\n") + "\n";
 }

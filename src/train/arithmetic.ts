@@ -96,14 +96,15 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
   }
   if (options.resume && options.dropoutOnResume !== undefined) used.model = changeDropoutOnResume(options.out, used.model, options.dropoutOnResume);
   const trainMax = options.trainMaxOnResume;
-  if (options.resume && trainMax !== undefined && trainMax !== (used.data.trainMax ?? used.data.max)) {
-    arithmeticData({ ...used.data, trainMax }); // validates before anything is written
-    amendRunConfig(options.out, `data.trainMax ${used.data.trainMax ?? used.data.max} → ${trainMax}`, (c) => {
+  const widened = options.resume && trainMax !== undefined && trainMax !== (used.data.trainMax ?? used.data.max);
+  const previousTrainMax = used.data.trainMax ?? used.data.max;
+  if (widened) used.data = { ...used.data, trainMax };
+  const run = buildRun(options.out, used); // validates the data config before the change is written
+  if (widened) {
+    amendRunConfig(options.out, `data.trainMax ${previousTrainMax} → ${trainMax}`, (c) => {
       c.data.trainMax = trainMax;
     });
-    used.data = { ...used.data, trainMax };
   }
-  const run = buildRun(options.out, used);
   const { data, model } = run;
   const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });
   const evalKeys = data.split.test.slice(0, used.train.evalSize);

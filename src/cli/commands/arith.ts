@@ -60,6 +60,7 @@ export const trainArithCommand: Command = {
     if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
     const positional = values.positional ?? "sinusoidal";
     if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
+    const trainMax = values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", 0, 2);
     await initBackend();
     const result = await trainArithmetic({
       data: {
@@ -68,7 +69,7 @@ export const trainArithCommand: Command = {
         max: intOption(values.max, "--max", task === "addition" ? 256 : 65536, 2),
         testFraction: numberOption(values["test-fraction"], "--test-fraction", 0.1),
         splitSeed: intOption(values["split-seed"], "--split-seed", 0),
-        ...(values["train-max"] === undefined ? {} : { trainMax: intOption(values["train-max"], "--train-max", 0, 2) }),
+        ...(trainMax === undefined ? {} : { trainMax }),
       },
       model: { ...settings.model, positional },
       train: {
@@ -80,7 +81,7 @@ export const trainArithCommand: Command = {
       out: settings.out,
       resume: settings.resume,
       dropoutOnResume: settings.dropoutOnResume,
-      trainMaxOnResume: settings.resume && values["train-max"] !== undefined ? intOption(values["train-max"], "--train-max", 0, 2) : undefined,
+      trainMaxOnResume: settings.resume ? trainMax : undefined,
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
