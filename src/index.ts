@@ -35,6 +35,7 @@ export * from "./train/tensorboard";
 export * from "./train/lstm-lm";
 export * from "./viz/embeddings";
 export * from "./models/transformer";
+export * from "./models/transformer-deepen";
 export * from "./models/decoding";
 export * from "./train/seq2seq";
 export * from "./tokenizers/base-n";

@@ -3,10 +3,12 @@
  * A run directory's config.json holds `{ kind: "arith", data, model, train }`; `loadArithmeticRun`
  * rebuilds the data split and the model from it, so evaluation always uses the run's own held-out set.
  */
+import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData } from "../datasets/arithmetic";
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
+import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
 import { CHECKPOINT_DIR, Json, amendRunConfig, changeDropoutOnResume, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
@@ -17,6 +19,8 @@ export interface ArithmeticRunConfig {
   model: TransformerConfig;
   /** `parts` (P > 1): compute each batch as up to P sub-batches grouped by answer length (same gradient, less padding; absent: 1). */
   train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; parts?: number };
+  /** Set when the run started from another run's weights (see `ArithmeticTrainOptions.initFrom`). */
+  initFrom?: { run: string; step: number; encoderLayers: number; decoderLayers: number };
 }
 
 export interface ArithmeticTrainOptions {
@@ -30,6 +34,13 @@ export interface ArithmeticTrainOptions {
   dropoutOnResume?: number;
   /** With `resume` (factorization): train on numbers up to this from here on (see `ArithmeticDataConfig.trainMax`); logged in config.json. */
   trainMaxOnResume?: number;
+  /**
+   * A new run only: start from this run's trained weights instead of a fresh init. The model may
+   * have more layers than that run's (it is deepened by `deepenTransformerWeights`, same outputs at
+   * step 0); everything else in the model and the held-out split must match. The optimizer starts
+   * fresh. Recorded in config.json as `initFrom`.
+   */
+  initFrom?: string;
   label?: string;
   onEval?(record: Record<string, number>): void;
 }
@@ -85,6 +96,12 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
       ...options.train,
     },
   };
+  let initWeights: Record<string, tf.Tensor> | null = null;
+  if (options.initFrom !== undefined && !options.resume) {
+    const init = initialWeights(options.initFrom, config);
+    initWeights = init.weights;
+    config.initFrom = init.record;
+  }
   const used = createRun(options.out, config, { resume: options.resume });
   if (options.resume && options.train.steps !== undefined && options.train.steps !== used.train.steps) {
     // keep config.json truthful: record the new total and log the change
@@ -106,6 +123,10 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     });
   }
   const { data, model } = run;
+  if (initWeights) {
+    loadTransformerTensors(model, initWeights);
+    Object.values(initWeights).forEach((t) => t.dispose());
+  }
   const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });
   const evalKeys = data.split.test.slice(0, used.train.evalSize);
   const summary = await trainSeq2Seq(
@@ -124,6 +145,29 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     { dir: options.out, resume: options.resume, label: options.label ?? `arith ${used.data.task}`, onEval: options.onEval },
   );
   return { ...run, summary, parameters: parameterCount(model) };
+}
+
+/** The weights a new run starts from when it is initialized from the run in `dir` (checked against `config`). */
+function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Record<string, tf.Tensor>; record: NonNullable<ArithmeticRunConfig["initFrom"]> } {
+  const source = readConfig<ArithmeticRunConfig>(dir);
+  if (source.kind !== "arith") throw new Error(`--init-from ${dir}: not an arithmetic run (kind ${String(source.kind)})`);
+  // the same task, tokens and held-out split, or the test numbers could have been trained on
+  for (const key of ["task", "base", "max", "testFraction", "splitSeed"] as const) {
+    if (source.data[key] !== config.data[key]) {
+      throw new Error(`--init-from ${dir}: data.${key} is ${String(source.data[key])} there and ${String(config.data[key])} here; they must match`);
+    }
+  }
+  const checkpoint = loadCheckpoint(dir);
+  if (!checkpoint) throw new Error(`--init-from ${dir}: no checkpoint/ to start from`);
+  try {
+    const weights = deepenTransformerWeights(checkpoint.tensors, source.model, config.model);
+    const step = (checkpoint.state as { step?: number }).step ?? 0;
+    return { weights, record: { run: dir, step, encoderLayers: source.model.encoderLayers, decoderLayers: source.model.decoderLayers } };
+  } catch (err) {
+    throw new Error(`--init-from ${dir}: ${(err as Error).message}`);
+  } finally {
+    Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+  }
 }
 
 /** Rebuild a run's data and model and load its checkpoint weights. */

@@ -76,3 +76,27 @@ test("train arith --parts/--schedule/--positional are recorded in config.json an
   await assert.rejects(trainArithCommand.run([...common, "--positional", "rotary"]), UsageError);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("train arith --init-from starts a deeper run from a trained one: same outputs at step 0, recorded, split checked", async () => {
+  process.env.NUMLAB_BACKEND = "cpu";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
+  const small = path.join(dir, "small");
+  const deep = path.join(dir, "deep");
+  const common = ["--task", "factorization", "--base", "30", "--max", "400", "--hidden", "16", "--ff", "16", "--heads", "2", "--batch", "8", "--dropout", "0", "--eval-every", "2"];
+  await captureStdout(() => trainArithCommand.run([...common, "--layers", "1", "--steps", "4", "--out", small]));
+  // one step with learning rate ~0: the deeper run's first validation loss is the small run's own loss
+  await captureStdout(() =>
+    trainArithCommand.run([...common, "--layers", "3", "--steps", "1", "--eval-every", "1", "--lr", "1e-12", "--warmup", "0", "--init-from", small, "--out", deep]),
+  );
+  const config = JSON.parse(fs.readFileSync(path.join(deep, "config.json"), "utf8"));
+  assert.deepEqual(config.initFrom, { run: small, step: 4, encoderLayers: 1, decoderLayers: 1 });
+  assert.equal(config.model.encoderLayers, 3);
+  const [first] = readMetrics<{ valLoss: number }>(deep);
+  const smallLoss = readMetrics<{ valLoss: number }>(small).at(-1)!.valLoss;
+  assert.ok(Math.abs(first.valLoss - smallLoss) < 1e-4, `${first.valLoss} vs ${smallLoss}`);
+  // a different held-out split (or base) could leak test numbers into training: refused, naming the field
+  await assert.rejects(trainArithCommand.run([...common.map((a) => (a === "400" ? "500" : a)), "--layers", "2", "--init-from", small, "--out", path.join(dir, "x")]), /data\.max is 400 there and 500 here/);
+  await assert.rejects(trainArithCommand.run([...common, "--layers", "2", "--hidden", "32", "--init-from", small, "--out", path.join(dir, "y")]), /hidden must stay 16/);
+  await assert.rejects(trainArithCommand.run([...common, "--layers", "3", "--resume", "--init-from", small, "--out", deep]), UsageError);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -28,6 +28,9 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --norm pre|post     (default pre)                     --seed S (default 0)
   --eval-every N      validation every N steps (default 100; also checkpoints)
   --float16           store checkpoint weights as float16
+  --init-from RUN     start a new run from RUN's trained weights (same task, base, split and
+                      model width; --layers may be larger: the model is deepened so that it
+                      computes the same outputs at step 0); the optimizer starts fresh
   --resume            continue the run in --out from its checkpoint (its saved settings
                       apply; --steps may raise the total, --dropout and --train-max may change;
                       changes are logged in config.json)`;
@@ -44,6 +47,7 @@ export const trainArithCommand: Command = {
         base: { type: "string" },
         max: { type: "string" },
         "train-max": { type: "string" },
+        "init-from": { type: "string" },
         "test-fraction": { type: "string" },
         "split-seed": { type: "string" },
         ...SEQ2SEQ_OPTIONS,
@@ -61,6 +65,7 @@ export const trainArithCommand: Command = {
     const positional = values.positional ?? "sinusoidal";
     if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
     const trainMax = values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", 0, 2);
+    if (values.resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
     await initBackend();
     const result = await trainArithmetic({
       data: {
@@ -82,6 +87,7 @@ export const trainArithCommand: Command = {
       resume: settings.resume,
       dropoutOnResume: settings.dropoutOnResume,
       trainMaxOnResume: settings.resume ? trainMax : undefined,
+      initFrom: values["init-from"],
     });
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
