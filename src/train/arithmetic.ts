@@ -205,7 +205,7 @@ export function digitEmbeddings(run: ArithmeticRun, side: "source" | "target" = 
   return { vectors, labels };
 }
 
-/** A shipped arithmetic run (`data/checkpoints/arith-<task>-*` in the package), or null when absent. */
+/** The last shipped arithmetic run by name (`data/checkpoints/arith-<task>-*` in the package; a later, better run ships under a longer name), or null when absent. */
 export function shippedArithmeticRunDir(task: "addition" | "factorization"): string | null {
   const root = path.join(__dirname, "..", "..", "data", "checkpoints");
   if (!fs.existsSync(root)) return null;
@@ -213,5 +213,5 @@ export function shippedArithmeticRunDir(task: "addition" | "factorization"): str
     .readdirSync(root)
     .filter((n) => n.startsWith(`arith-${task}`) && fs.existsSync(path.join(root, n, CHECKPOINT_DIR, "manifest.json")))
     .sort();
-  return names.length ? path.join(root, names[0]) : null;
+  return names.length ? path.join(root, names[names.length - 1]) : null;
 }
