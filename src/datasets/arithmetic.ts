@@ -142,6 +142,38 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
 }
 
 /**
+ * factorization: whether the answer has at least two prime factors (counted with multiplicity) of
+ * two or more digits in `base`, i.e. the second-largest prime factor is ≥ base (25,853 = 103 x 251
+ * in base 30, or 31 x 31). Such a factor cannot be read off the last digit: the model has to learn
+ * divisibility by it from all the digits, and these are the numbers a model gets wrong most.
+ */
+export function hasTwoMultiDigitFactors(factors: readonly number[], base: number): boolean {
+  return factors.length >= 2 && factors[factors.length - 2] >= base;
+}
+
+/** Throws unless `times` is a valid `repeatMultiDigit` for the task (an integer ≥ 1; above 1 for factorization only). */
+export function checkRepeatMultiDigit(task: ArithmeticTask, times: number): void {
+  if (!(Number.isInteger(times) && times >= 1)) throw new Error(`repeatMultiDigit must be an integer ≥ 1, got ${times}`);
+  if (times > 1 && task !== "factorization") throw new Error(`repeatMultiDigit applies to factorization only (task "${task}")`);
+}
+
+/**
+ * The factorization training keys with every number that has two multi-digit prime factors
+ * (`hasTwoMultiDigitFactors`) listed `times` times, so a training epoch draws those numbers `times`
+ * times as often. Only the sampling changes: the keys are still the training split's.
+ */
+export function repeatMultiDigitKeys(data: ArithmeticData, keys: Int32Array, times: number): Int32Array {
+  checkRepeatMultiDigit(data.config.task, times);
+  if (times === 1) return keys;
+  const out: number[] = [];
+  for (const key of keys) {
+    const copies = hasTwoMultiDigitFactors(data.problem(key).answer, data.config.base) ? times : 1;
+    for (let c = 0; c < copies; c++) out.push(key);
+  }
+  return Int32Array.from(out);
+}
+
+/**
  * Training batches over a key list, forever: each epoch is a fresh seeded permutation.
  * The cursor (epoch, position) is part of the checkpoint so a resumed run continues the same stream.
  *

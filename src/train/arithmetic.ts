@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
-import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData } from "../datasets/arithmetic";
+import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData, checkRepeatMultiDigit, repeatMultiDigitKeys } from "../datasets/arithmetic";
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
@@ -18,7 +18,7 @@ export interface ArithmeticRunConfig {
   data: ArithmeticDataConfig;
   model: TransformerConfig;
   /** `parts` (P > 1): compute each batch as up to P sub-batches grouped by answer length (same gradient, less padding; absent: 1). */
-  train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; parts?: number };
+  train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; parts?: number; repeatMultiDigit?: number };
   /** Set when the run started from another run's weights (see `ArithmeticTrainOptions.initFrom`). */
   initFrom?: { run: string; step: number; encoderLayers: number; decoderLayers: number };
 }
@@ -27,13 +27,15 @@ export interface ArithmeticTrainOptions {
   data: Partial<ArithmeticDataConfig> & Pick<ArithmeticDataConfig, "task" | "max">;
   model?: Partial<Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize" | "maxLength">>;
   /** Training settings; on resume only `steps` (the new total) is taken from here, the rest comes from the run. */
-  train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number; parts?: number };
+  train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number; parts?: number; repeatMultiDigit?: number };
   out: string;
   resume?: boolean;
   /** With `resume`: train on with this dropout (e.g. 0 to fine-tune without it); logged in config.json. */
   dropoutOnResume?: number;
   /** With `resume` (factorization): train on numbers up to this from here on (see `ArithmeticDataConfig.trainMax`); logged in config.json. */
   trainMaxOnResume?: number;
+  /** With `resume` (factorization): from here on draw numbers with two multi-digit prime factors this many times per epoch (see `repeatMultiDigitKeys`); logged in config.json. */
+  repeatMultiDigitOnResume?: number;
   /**
    * A new run only: start from this run's trained weights instead of a fresh init. The model may
    * have more layers than that run's (it is deepened by `deepenTransformerWeights`, same outputs at
@@ -96,6 +98,8 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
       ...options.train,
     },
   };
+  const repeatWanted = options.resume ? options.repeatMultiDigitOnResume : options.train.repeatMultiDigit;
+  if (repeatWanted !== undefined) checkRepeatMultiDigit(data0.config.task, repeatWanted);
   let initWeights: Record<string, tf.Tensor> | null = null;
   if (options.initFrom !== undefined && !options.resume) {
     const init = initialWeights(options.initFrom, config);
@@ -123,11 +127,20 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     });
   }
   const { data, model } = run;
+  const repeat = options.repeatMultiDigitOnResume;
+  const previousRepeat = used.train.repeatMultiDigit ?? 1;
+  const trainKeys = repeatMultiDigitKeys(data, data.split.train, options.resume && repeat !== undefined ? repeat : previousRepeat);
+  if (options.resume && repeat !== undefined && repeat !== previousRepeat) {
+    amendRunConfig(options.out, `train.repeatMultiDigit ${previousRepeat} → ${repeat}`, (c) => {
+      c.train.repeatMultiDigit = repeat;
+    });
+    used.train.repeatMultiDigit = repeat;
+  }
   if (initWeights) {
     loadTransformerTensors(model, initWeights);
     Object.values(initWeights).forEach((t) => t.dispose());
   }
-  const stream = arithmeticBatchStream(data, data.split.train, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });
+  const stream = arithmeticBatchStream(data, trainKeys, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });
   const evalKeys = data.split.test.slice(0, used.train.evalSize);
   const summary = await trainSeq2Seq(
     model,

@@ -53,18 +53,19 @@ test("train arith --parts/--schedule/--positional are recorded in config.json an
   await captureStdout(() => trainArithCommand.run([...common, ...flags, "--steps", "3"]));
   // --task comes from the run; an explicit --dropout on resume changes the run's dropout from here on
   await captureStdout(() => trainArithCommand.run([...common.slice(2), "--steps", "6", "--resume", "--dropout", "0.2"]));
-  await captureStdout(() => trainArithCommand.run([...common.slice(2), "--steps", "9", "--resume", "--train-max", "1200"]));
+  await captureStdout(() => trainArithCommand.run([...common.slice(2), "--steps", "9", "--resume", "--train-max", "1200", "--repeat-multidigit", "2"]));
   const config = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
   assert.equal(config.train.parts, 3);
   assert.equal(config.train.schedule, "constant");
   assert.equal(config.model.positional, "learned");
   assert.equal(config.data.trainMax, 1200);
+  assert.equal(config.train.repeatMultiDigit, 2);
   assert.equal(config.train.steps, 9); // the raised total is recorded on resume
   assert.equal(config.model.dropout, 0.2);
   assert.ok(config.numlab.createdAt);
   assert.deepEqual(
     config.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]),
-    [[3, "train.steps 3 → 6"], [3, "model.dropout 0 → 0.2"], [6, "train.steps 6 → 9"], [6, "data.trainMax 900 → 1200"]],
+    [[3, "train.steps 3 → 6"], [3, "model.dropout 0 → 0.2"], [6, "train.steps 6 → 9"], [6, "data.trainMax 900 → 1200"], [6, "train.repeatMultiDigit 1 → 2"]],
   );
   const run = loadArithmeticRun(out);
   assert.equal(run.config.model.dropout, 0.2);
@@ -72,6 +73,9 @@ test("train arith --parts/--schedule/--positional are recorded in config.json an
   assert.ok(run.data.split.train.some((n) => n > 800) && run.data.split.train.every((n) => n < 900) && run.data.split.test.every((n) => n <= 500));
   await assert.rejects(trainArithCommand.run([...common.slice(2), "--resume", "--train-max", "100"]), /trainMax must be an integer in \[max = 500/);
   assert.deepEqual(readMetrics<{ step: number; lr: number }>(out).map((r) => [r.step, r.lr]), [[3, 0.001], [6, 0.001], [9, 0.001]]);
+  await assert.rejects(trainArithCommand.run([...common.slice(2), "--resume", "--repeat-multidigit", "0"]), /--repeat-multidigit must be/);
+  await assert.rejects(trainArithCommand.run(["--task", "addition", "--repeat-multidigit", "2", "--out", path.join(dir, "add")]), /factorization only/);
+  assert.ok(!fs.existsSync(path.join(dir, "add")));
   await assert.rejects(trainArithCommand.run([...common, "--schedule", "linear"]), UsageError);
   await assert.rejects(trainArithCommand.run([...common, "--positional", "rotary"]), UsageError);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arithmeticBatchStream, arithmeticData, arithmeticSplit } from "../../src/datasets/arithmetic";
+import { arithmeticBatchStream, arithmeticData, arithmeticSplit, hasTwoMultiDigitFactors, repeatMultiDigitKeys } from "../../src/datasets/arithmetic";
 
 test("addition split: disjoint, complete, 90/10, reproducible from the seed", () => {
   const c = { task: "addition" as const, base: 10, max: 40, testFraction: 0.1, splitSeed: 3 };
@@ -58,6 +58,42 @@ test("trainMax adds larger training numbers that fit the model, and never a test
   assert.equal(wide.maxTargetLength, plain.maxTargetLength);
   assert.throws(() => arithmeticData({ ...base, trainMax: 100 }), /trainMax must be an integer in \[max = 4096/);
   assert.throws(() => arithmeticData({ task: "addition", max: 16, trainMax: 32 }), /factorization only/);
+});
+
+test("repeatMultiDigit lists the numbers with two multi-digit prime factors K times, and only training numbers", () => {
+  // base 30: 103 x 251 and 31 x 31 have two two-digit factors; 2 x 2 x 3 x 251 and the prime 251 have one
+  assert.ok(hasTwoMultiDigitFactors([103, 251], 30) && hasTwoMultiDigitFactors([31, 31], 30) && hasTwoMultiDigitFactors([2, 30 + 1, 37], 30));
+  assert.ok(!hasTwoMultiDigitFactors([2, 2, 3, 251], 30) && !hasTwoMultiDigitFactors([251], 30) && !hasTwoMultiDigitFactors([29, 31], 30));
+  assert.ok(hasTwoMultiDigitFactors([29, 31], 10) && !hasTwoMultiDigitFactors([7, 31], 10));
+  const data = arithmeticData({ task: "factorization", max: 3000, base: 30, trainMax: 6000 });
+  const keys = data.split.train;
+  const repeated = repeatMultiDigitKeys(data, keys, 3);
+  const counts = new Map<number, number>();
+  for (const k of repeated) counts.set(k, (counts.get(k) ?? 0) + 1);
+  let hard = 0;
+  for (const k of keys) {
+    const f = data.problem(k).answer;
+    const isHard = f.length >= 2 && f[f.length - 2] >= 30; // the definition, recomputed by hand
+    hard += isHard ? 1 : 0;
+    assert.equal(counts.get(k), isHard ? 3 : 1, `n = ${k}`);
+  }
+  assert.ok(hard > 100 && counts.get(31 * 97) === 3 && counts.get(4 * 1009) === 1);
+  assert.equal(repeated.length, keys.length + 2 * hard);
+  assert.equal(counts.size, keys.length); // nothing added that is not a training number
+  assert.equal(repeatMultiDigitKeys(data, keys, 1), keys);
+  // an epoch of the batch stream now draws each such number three times
+  const stream = arithmeticBatchStream(data, repeated, repeated.length, 5);
+  const epoch = stream.next();
+  const drawn = new Map<string, number>();
+  for (let r = 0; r < epoch.size; r++) {
+    const row = Array.from(epoch.source.slice(r * epoch.sourceLength, (r + 1) * epoch.sourceLength)).join(",");
+    drawn.set(row, (drawn.get(row) ?? 0) + 1);
+  }
+  const row3007 = data.encode(data.problem(31 * 97)).source;
+  const key = [...row3007, ...new Array(epoch.sourceLength - row3007.length).fill(data.tokenizer.padId)].join(",");
+  assert.equal(drawn.get(key), 3);
+  assert.throws(() => repeatMultiDigitKeys(data, keys, 0), /repeatMultiDigit must be an integer ≥ 1, got 0/);
+  assert.throws(() => repeatMultiDigitKeys(arithmeticData({ task: "addition", max: 16 }), keys, 2), /factorization only/);
 });
 
 test("batch stream pads to each batch's longest, covers an epoch, and resumes from its cursor", () => {

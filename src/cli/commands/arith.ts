@@ -16,6 +16,10 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --test-fraction F   held-out share (default 0.1)      --split-seed S  (default 0)
   --train-max M       factorization: also train on every n in (max, M] (the test split stays the
                       held-out share of [2, max]; default: max)
+  --repeat-multidigit K
+                      factorization: draw the training numbers with two or more multi-digit prime
+                      factors in the base (second-largest prime factor ≥ base, e.g. 103 x 251 in
+                      base 30) K times per epoch (default 1; the hardest numbers to learn)
   --steps N           total optimizer steps (default 3000; with --resume: the run's own)    --batch N       (default 128)
   --lr X              peak learning rate (default 1e-3) --warmup N      (default 200)
   --clip X            gradient global-norm clip (default 1)
@@ -32,7 +36,8 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
                       model width; --layers may be larger: the model is deepened so that it
                       computes the same outputs at step 0); the optimizer starts fresh
   --resume            continue the run in --out from its checkpoint (its saved settings
-                      apply; --steps may raise the total, --dropout and --train-max may change;
+                      apply; --steps may raise the total, --dropout, --train-max and
+                      --repeat-multidigit may change;
                       changes are logged in config.json)`;
 
 export const trainArithCommand: Command = {
@@ -47,6 +52,7 @@ export const trainArithCommand: Command = {
         base: { type: "string" },
         max: { type: "string" },
         "train-max": { type: "string" },
+        "repeat-multidigit": { type: "string" },
         "init-from": { type: "string" },
         "test-fraction": { type: "string" },
         "split-seed": { type: "string" },
@@ -65,6 +71,8 @@ export const trainArithCommand: Command = {
     const positional = values.positional ?? "sinusoidal";
     if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
     const trainMax = values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", 0, 2);
+    const repeat = values["repeat-multidigit"] === undefined ? undefined : intOption(values["repeat-multidigit"], "--repeat-multidigit", 1, 1);
+    if (repeat !== undefined && repeat > 1 && task !== "factorization") throw new UsageError("--repeat-multidigit applies to --task factorization only");
     if (values.resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
     await initBackend();
     const result = await trainArithmetic({
@@ -81,12 +89,14 @@ export const trainArithCommand: Command = {
         ...settings.train,
         schedule,
         parts: intOption(values.parts, "--parts", 1, 1),
+        ...(repeat === undefined || settings.resume ? {} : { repeatMultiDigit: repeat }),
         steps: values.steps === undefined ? (values.resume ? undefined : 3000) : intOption(values.steps, "--steps", 3000, 1),
       },
       out: settings.out,
       resume: settings.resume,
       dropoutOnResume: settings.dropoutOnResume,
       trainMaxOnResume: settings.resume ? trainMax : undefined,
+      repeatMultiDigitOnResume: settings.resume ? repeat : undefined,
       initFrom: values["init-from"],
     });
     const last = result.summary.lastEval ?? {};
