@@ -7,8 +7,7 @@
  *    candidate is n itself (the typical failure).
  * top1 uses the best beam; anyOfK any of the k beams.
  */
-import { Transformer } from "../models/transformer";
-import { BeamCandidate, beamSearch } from "../models/decoding";
+import { BeamCandidate, DecodingModels, beamSearch } from "../models/decoding";
 import { isPrime } from "../math/primes";
 import { ArithmeticData } from "../datasets/arithmetic";
 
@@ -46,9 +45,9 @@ export function judgeCandidate(task: "addition" | "factorization", operands: rea
   return { correct: correctProduct && numbers.every(isPrime), correctProduct };
 }
 
-/** Decode every key with beam search and score the candidates. */
+/** Decode every key with beam search (one model, or an ensemble: see `beamSearch`) and score the candidates. */
 export function evaluateArithmetic(
-  model: Transformer,
+  model: DecodingModels,
   data: ArithmeticData,
   keys: ArrayLike<number>,
   options: { beams?: number; batchSize?: number; exampleCount?: number } = {},
@@ -119,7 +118,7 @@ export interface AdditionGridPoint {
  * Operands beyond the training range test generalization.
  */
 export function additionGrid(
-  model: Transformer,
+  model: DecodingModels,
   data: ArithmeticData,
   options: { size?: number; sample?: number; beams?: number; seed?: number; batchSize?: number } = {},
 ): AdditionGridPoint[] {

@@ -7,6 +7,10 @@
  * `logProb / length^lengthPenalty` (length counts the generated tokens including `<eos>`). An
  * example stops once it has `beams` candidates and no unfinished prefix can beat the worst of them.
  * The result is the `beams` best distinct candidates, best first.
+ *
+ * Both decoders also take an ensemble: several models with the same target vocabulary decode
+ * together, each step's distribution being the mean of the members' probabilities
+ * (log of the mean, so it stays a distribution).
  */
 import * as tf from "@tensorflow/tfjs";
 import { collateSeq2Seq } from "../datasets/seq2seq-collate";
@@ -41,8 +45,25 @@ export interface BeamCandidate {
   finished: boolean;
 }
 
-function maxTokensOf(model: Transformer, opts: DecodeOptions): number {
-  const limit = model.config.maxLength - 1;
+/** One model, or an ensemble of models that share the target vocabulary (decoded by the mean of their probabilities). */
+export type DecodingModels = Transformer | readonly Transformer[];
+
+function membersOf(models: DecodingModels, what: string): readonly Transformer[] {
+  const members = Array.isArray(models) ? (models as readonly Transformer[]) : [models as Transformer];
+  if (members.length === 0) throw new Error(`${what}: the ensemble has no models`);
+  const first = members[0].config;
+  members.forEach((m, i) => {
+    if (m.config.targetVocabSize !== first.targetVocabSize || m.config.padId !== first.padId || m.config.sourceVocabSize !== first.sourceVocabSize) {
+      throw new Error(
+        `${what}: ensemble model ${i} has vocabularies ${m.config.sourceVocabSize}/${m.config.targetVocabSize} (pad ${m.config.padId}), model 0 ${first.sourceVocabSize}/${first.targetVocabSize} (pad ${first.padId}); all must share them`,
+      );
+    }
+  });
+  return members;
+}
+
+function maxTokensOf(members: readonly Transformer[], opts: DecodeOptions): number {
+  const limit = Math.min(...members.map((m) => m.config.maxLength)) - 1;
   const n = opts.maxTokens ?? limit;
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`decoding: maxTokens must be a positive integer, got ${n}`);
   return Math.min(n, limit);
@@ -82,22 +103,79 @@ function step(model: Transformer, state: DecoderState, tokens: Int32Array): { lo
   return { logProbs: values, state: out.state };
 }
 
+/** log(mean_m exp(lp_m)) per entry, computed stably. */
+function logMeanExp(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts[0].length);
+  const logCount = Math.log(parts.length);
+  for (let i = 0; i < out.length; i++) {
+    let max = -Infinity;
+    for (const p of parts) if (p[i] > max) max = p[i];
+    if (max === -Infinity) {
+      out[i] = -Infinity;
+      continue;
+    }
+    let sum = 0;
+    for (const p of parts) sum += Math.exp(p[i] - max);
+    out[i] = max + Math.log(sum) - logCount;
+  }
+  return out;
+}
+
+/** The incremental decoders of every ensemble member, stepped together on the same rows. */
+class EnsembleState {
+  private states: DecoderState[] = [];
+
+  constructor(
+    private readonly members: readonly Transformer[],
+    sources: readonly (readonly number[])[],
+  ) {
+    try {
+      for (const m of members) this.states.push(encodeChunk(m, sources));
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  /** Next-token log-probabilities (rows × vocab) after feeding `tokens`, one per row. */
+  step(tokens: Int32Array): Float32Array {
+    const parts: Float32Array[] = [];
+    this.members.forEach((m, i) => {
+      const r = step(m, this.states[i], tokens);
+      this.states[i] = r.state;
+      parts.push(r.logProbs);
+    });
+    return logMeanExp(parts);
+  }
+
+  /** Keep/reorder rows (see `selectDecoderRows`). */
+  select(rows: Int32Array, opts?: { memory?: boolean }): void {
+    this.states = this.states.map((s, i) => selectDecoderRows(this.members[i], s, rows, opts));
+  }
+
+  dispose(): void {
+    for (const s of this.states) disposeDecoderState(s);
+    this.states = [];
+  }
+}
+
 /** Greedy decoding: the most probable token at each step. Returns generated tokens per source (no `<sos>`/`<eos>`). */
-export function greedyDecode(model: Transformer, sources: readonly (readonly number[])[], opts: DecodeOptions): number[][] {
-  const maxTokens = maxTokensOf(model, opts);
-  const forbidden = forbiddenMask(model, opts);
-  const vocab = model.config.targetVocabSize;
+export function greedyDecode(models: DecodingModels, sources: readonly (readonly number[])[], opts: DecodeOptions): number[][] {
+  const members = membersOf(models, "greedyDecode");
+  const maxTokens = maxTokensOf(members, opts);
+  const forbidden = forbiddenMask(members[0], opts);
+  const vocab = members[0].config.targetVocabSize;
   const results: number[][] = [];
   for (const chunk of chunks(sources, opts.batchSize ?? 256)) {
     const b = chunk.length;
-    let state = encodeChunk(model, chunk);
+    const state = new EnsembleState(members, chunk);
     const out: number[][] = chunk.map(() => []);
     const done = new Uint8Array(b);
     let tokens = new Int32Array(b).fill(opts.sosId);
     try {
       for (let t = 0; t < maxTokens; t++) {
-        const r = step(model, state, tokens);
-        state = r.state;
+        const logProbs = state.step(tokens);
         const next = new Int32Array(b);
         let alive = 0;
         for (let i = 0; i < b; i++) {
@@ -109,7 +187,7 @@ export function greedyDecode(model: Transformer, sources: readonly (readonly num
           let bestValue = -Infinity;
           for (let v = 0; v < vocab; v++) {
             if (forbidden[v]) continue;
-            const lp = r.logProbs[i * vocab + v];
+            const lp = logProbs[i * vocab + v];
             if (lp > bestValue) (bestValue = lp), (best = v);
           }
           next[i] = best;
@@ -120,7 +198,7 @@ export function greedyDecode(model: Transformer, sources: readonly (readonly num
         if (alive === 0) break;
       }
     } finally {
-      disposeDecoderState(state);
+      state.dispose();
     }
     results.push(...out);
   }
@@ -137,25 +215,26 @@ interface Hypothesis {
  * length-normalized score (finished ones first; unfinished ones only fill up when fewer than
  * `beams` finished within `maxTokens`).
  */
-export function beamSearch(model: Transformer, sources: readonly (readonly number[])[], opts: BeamSearchOptions): BeamCandidate[][] {
+export function beamSearch(models: DecodingModels, sources: readonly (readonly number[])[], opts: BeamSearchOptions): BeamCandidate[][] {
   const k = opts.beams;
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`beamSearch: beams must be a positive integer, got ${k}`);
+  const members = membersOf(models, "beamSearch");
   const alpha = opts.lengthPenalty ?? 1;
-  const maxTokens = maxTokensOf(model, opts);
-  const forbidden = forbiddenMask(model, opts);
-  const vocab = model.config.targetVocabSize;
+  const maxTokens = maxTokensOf(members, opts);
+  const forbidden = forbiddenMask(members[0], opts);
+  const vocab = members[0].config.targetVocabSize;
   const normalized = (logProb: number, length: number) => (alpha === 0 ? logProb : logProb / Math.pow(length, alpha));
   const results: BeamCandidate[][] = [];
   const perChunk = Math.max(1, Math.floor((opts.batchSize ?? 256) / k));
 
   for (const chunk of chunks(sources, perChunk)) {
     const b = chunk.length;
-    let state = encodeChunk(model, chunk);
+    const state = new EnsembleState(members, chunk);
     try {
       // k rows per source; only the first is live at the start so the beams never duplicate
       const replicate = new Int32Array(b * k);
       for (let i = 0; i < b * k; i++) replicate[i] = Math.floor(i / k);
-      state = selectDecoderRows(model, state, replicate);
+      state.select(replicate);
       let alive: Hypothesis[][] = chunk.map(() => [{ tokens: [], logProb: 0 }]);
       const finished: BeamCandidate[][] = chunk.map(() => []);
       const done = new Uint8Array(b);
@@ -168,8 +247,7 @@ export function beamSearch(model: Transformer, sources: readonly (readonly numbe
             input[i * k + j] = h ? (h.tokens.length ? h.tokens[h.tokens.length - 1] : opts.sosId) : opts.sosId;
           }
         }
-        const r = step(model, state, input);
-        state = r.state;
+        const logProbs = state.step(input);
         const parents = new Int32Array(b * k);
         const nextAlive: Hypothesis[][] = [];
         let anyAlive = false;
@@ -186,7 +264,7 @@ export function beamSearch(model: Transformer, sources: readonly (readonly numbe
             const row = (i * k + j) * vocab;
             for (let v = 0; v < vocab; v++) {
               if (forbidden[v]) continue;
-              cands.push({ parent: j, token: v, logProb: h.logProb + r.logProbs[row + v] });
+              cands.push({ parent: j, token: v, logProb: h.logProb + logProbs[row + v] });
             }
           });
           cands.sort((a, c) => c.logProb - a.logProb);
@@ -229,7 +307,7 @@ export function beamSearch(model: Transformer, sources: readonly (readonly numbe
         }
         alive = nextAlive;
         if (!anyAlive) break;
-        state = selectDecoderRows(model, state, parents, { memory: false });
+        state.select(parents, { memory: false });
       }
       for (let i = 0; i < b; i++) {
         const done = finished[i].filter((c) => c.finished).sort((a, c) => c.score - a.score);
@@ -237,7 +315,7 @@ export function beamSearch(model: Transformer, sources: readonly (readonly numbe
         results.push([...done, ...open].slice(0, k));
       }
     } finally {
-      disposeDecoderState(state);
+      state.dispose();
     }
   }
   return results;

@@ -160,16 +160,43 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
   return { ...run, summary, parameters: parameterCount(model) };
 }
 
+/** Why two runs do not share task, tokens and held-out split (`a` "there", `b` "here"), or null when they do. */
+function heldOutMismatch(a: ArithmeticRunConfig, b: ArithmeticRunConfig): string | null {
+  for (const key of ["task", "base", "max", "testFraction", "splitSeed"] as const) {
+    if (a.data[key] !== b.data[key]) return `data.${key} is ${String(a.data[key])} there and ${String(b.data[key])} here; they must match`;
+  }
+  return null;
+}
+
+/**
+ * Several runs of one task, base and held-out split, loaded to decode as an ensemble
+ * (`beamSearch(models, ...)`: the mean of their probabilities). `data` is the first run's; every
+ * run has the same test numbers, so none of them was trained on by any member.
+ */
+export function loadArithmeticEnsemble(dirs: readonly string[]): { runs: ArithmeticRun[]; models: Transformer[]; data: ArithmeticData } {
+  if (dirs.length === 0) throw new Error("loadArithmeticEnsemble: no run directories given");
+  const runs: ArithmeticRun[] = [];
+  try {
+    for (const dir of dirs) {
+      const run = loadArithmeticRun(dir);
+      runs.push(run);
+      const mismatch = heldOutMismatch(run.config, runs[0].config);
+      if (mismatch) throw new Error(`${dir} cannot join an ensemble with ${dirs[0]}: ${mismatch}`);
+    }
+  } catch (err) {
+    runs.forEach((r) => disposeTransformer(r.model));
+    throw err;
+  }
+  return { runs, models: runs.map((r) => r.model), data: runs[0].data };
+}
+
 /** The weights a new run starts from when it is initialized from the run in `dir` (checked against `config`). */
 function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Record<string, tf.Tensor>; record: NonNullable<ArithmeticRunConfig["initFrom"]> } {
   const source = readConfig<ArithmeticRunConfig>(dir);
   if (source.kind !== "arith") throw new Error(`--init-from ${dir}: not an arithmetic run (kind ${String(source.kind)})`);
   // the same task, tokens and held-out split, or the test numbers could have been trained on
-  for (const key of ["task", "base", "max", "testFraction", "splitSeed"] as const) {
-    if (source.data[key] !== config.data[key]) {
-      throw new Error(`--init-from ${dir}: data.${key} is ${String(source.data[key])} there and ${String(config.data[key])} here; they must match`);
-    }
-  }
+  const mismatch = heldOutMismatch(source, config);
+  if (mismatch) throw new Error(`--init-from ${dir}: ${mismatch}`);
   const checkpoint = loadCheckpoint(dir);
   if (!checkpoint) throw new Error(`--init-from ${dir}: no checkpoint/ to start from`);
   try {

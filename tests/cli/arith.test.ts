@@ -102,5 +102,13 @@ test("train arith --init-from starts a deeper run from a trained one: same outpu
   await assert.rejects(trainArithCommand.run([...common.map((a) => (a === "400" ? "500" : a)), "--layers", "2", "--init-from", small, "--out", path.join(dir, "x")]), /data\.max is 400 there and 500 here/);
   await assert.rejects(trainArithCommand.run([...common, "--layers", "2", "--hidden", "32", "--init-from", small, "--out", path.join(dir, "y")]), /hidden must stay 16/);
   await assert.rejects(trainArithCommand.run([...common, "--layers", "3", "--resume", "--init-from", small, "--out", deep]), UsageError);
+  // the two runs compute the same outputs, so as an ensemble they score exactly as one of them
+  const evalJson = async (...runs: string[]) =>
+    JSON.parse((await captureStdout(() => evalArithCommand.run([...runs.flatMap((r) => ["--checkpoint", r]), "--beams", "3", "--limit", "20", "--json"]))).trim());
+  assert.deepEqual(await evalJson(small, deep), await evalJson(small));
+  // an ensemble member with another held-out split is refused, naming the field
+  const other = path.join(dir, "other");
+  await captureStdout(() => trainArithCommand.run([...common.map((a) => (a === "400" ? "500" : a)), "--layers", "1", "--steps", "1", "--out", other]));
+  await assert.rejects(evalJson(small, other), /cannot join an ensemble .*data\.max is 500 there and 400 here/);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -8,8 +8,8 @@ import { beamSearch, greedyDecode, sequenceLogProbs } from "../../src/models/dec
 const SOS = 1;
 const EOS = 2;
 
-function model(seed: number): Transformer {
-  return createTransformer({ sourceVocabSize: 6, targetVocabSize: 5, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 8, seed });
+function model(seed: number, layers = 1): Transformer {
+  return createTransformer({ sourceVocabSize: 6, targetVocabSize: 5, hidden: 8, encoderLayers: layers, decoderLayers: layers, heads: 2, ffHidden: 8, dropout: 0, maxLength: 8, seed });
 }
 
 /** Every answer over {a, b} with at most `maxTokens` tokens: finished ones end in <eos> within the limit. */
@@ -111,4 +111,62 @@ test("greedy decoding follows the argmax of full forward passes and does not dep
   greedy.forEach((g, i) => {
     if (g.length < 6 && one[i][0].tokens.length === g.length) assert.deepEqual(one[i][0].tokens, g);
   });
+});
+
+/** log p(tokens <eos> | source) when each step's distribution is the mean of the models' probabilities (full forward passes). */
+function ensembleLogProb(models: Transformer[], source: number[], tokens: number[]): number {
+  const target = [...tokens, EOS];
+  const rows = models.map((m) =>
+    // logits rows: one per target position of the single example
+    tf.tidy(() => tf.logSoftmax(transformerForward(m, tf.tensor2d([source], undefined, "int32"), tf.tensor2d([[SOS, ...tokens]], undefined, "int32"))).arraySync() as number[][]),
+  );
+  let sum = 0;
+  target.forEach((tok, p) => (sum += Math.log(rows.reduce((acc, r) => acc + Math.exp(r[p][tok]), 0) / models.length)));
+  assert.ok(Number.isFinite(sum));
+  return sum;
+}
+
+test("ensemble decoding: the mean of the members' probabilities at every step (exhaustive check), one model twice = that model", () => {
+  const members = [model(21), model(22, 2)];
+  const sources = [
+    [1, 3, 4, 2],
+    [1, 5, 5, 2],
+  ];
+  const maxTokens = 4;
+  const before = tf.memory().numTensors;
+  const found = beamSearch(members, sources, { beams: 16, sosId: SOS, eosId: EOS, maxTokens });
+  assert.equal(tf.memory().numTensors, before, "ensemble decoding leaves no tensors behind");
+  sources.forEach((src, i) => {
+    const answers: number[][] = [];
+    const grow = (prefix: number[]) => {
+      if (prefix.length + 1 <= maxTokens) answers.push(prefix);
+      if (prefix.length + 1 < maxTokens) for (const v of [3, 4]) grow([...prefix, v]);
+    };
+    grow([]);
+    const truth = answers.map((tokens) => ({ tokens, score: ensembleLogProb(members, src, tokens) / (tokens.length + 1) })).sort((a, b) => b.score - a.score);
+    const finished = found[i].filter((c) => c.finished);
+    assert.equal(finished.length, truth.length);
+    finished.forEach((c, r) => {
+      assert.deepEqual(c.tokens, truth[r].tokens, `source ${i} rank ${r}`);
+      assert.ok(Math.abs(c.score - truth[r].score) < 1e-4, `source ${i} rank ${r}: ${c.score} vs ${truth[r].score}`);
+    });
+  });
+  const single = members.map((m) => beamSearch(m, sources, { beams: 16, sosId: SOS, eosId: EOS, maxTokens }));
+  assert.ok(single.every((s) => JSON.stringify(s.map((c) => c.map((x) => x.tokens))) !== JSON.stringify(found.map((c) => c.map((x) => x.tokens)))), "the ensemble ranks differently from each member");
+  const m = members[0];
+  const twice = beamSearch([m, m], sources, { beams: 4, sosId: SOS, eosId: EOS, maxTokens: 6 });
+  const once = beamSearch(m, sources, { beams: 4, sosId: SOS, eosId: EOS, maxTokens: 6 });
+  twice.forEach((cands, i) =>
+    cands.forEach((c, r) => {
+      assert.deepEqual(c.tokens, once[i][r].tokens);
+      assert.ok(Math.abs(c.logProb - once[i][r].logProb) < 1e-5);
+    }),
+  );
+  assert.deepEqual(greedyDecode([m, m], sources, { sosId: SOS, eosId: EOS, maxTokens: 6 }), greedyDecode(m, sources, { sosId: SOS, eosId: EOS, maxTokens: 6 }));
+});
+
+test("ensemble decoding refuses an empty ensemble and members with other vocabularies", () => {
+  const other = createTransformer({ sourceVocabSize: 6, targetVocabSize: 7, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 8, seed: 1 });
+  assert.throws(() => beamSearch([], [[1, 2]], { beams: 2, sosId: SOS, eosId: EOS }), /beamSearch: the ensemble has no models/);
+  assert.throws(() => greedyDecode([model(1), other], [[1, 2]], { sosId: SOS, eosId: EOS }), /greedyDecode: ensemble model 1 has vocabularies 6\/7/);
 });

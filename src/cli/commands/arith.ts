@@ -2,7 +2,7 @@
 import { parseArgs } from "util";
 import { Command, UsageError, intOption, numberOption } from "../command";
 import { initBackend } from "../../backend";
-import { ArithmeticRunConfig, trainArithmetic, loadArithmeticRun } from "../../train/arithmetic";
+import { ArithmeticRunConfig, trainArithmetic, loadArithmeticEnsemble } from "../../train/arithmetic";
 import { readConfig } from "../../train/run-dir";
 import { evaluateArithmetic } from "../../eval/arithmetic";
 import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
@@ -108,11 +108,12 @@ export const trainArithCommand: Command = {
   },
 };
 
-const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--beams K] [--limit N] [--json]
+const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--limit N] [--json]
 
 Evaluate a run on its own held-out split with beam search. Prints
 {"task","top1","anyOfK","correctProduct","correctFactorization","n"} with --json
-(the last two are null for addition).`;
+(the last two are null for addition). Several --checkpoint runs (same task, base and held-out
+split) decode together as an ensemble: each step uses the mean of their probabilities.`;
 
 export const evalArithCommand: Command = {
   name: "eval arith",
@@ -121,15 +122,16 @@ export const evalArithCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { checkpoint: { type: "string" }, beams: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
+      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
     });
-    if (!values.checkpoint) throw new UsageError("missing required option --checkpoint");
+    const dirs = values.checkpoint ?? [];
+    if (dirs.length === 0) throw new UsageError("missing required option --checkpoint");
     const beams = intOption(values.beams, "--beams", 1, 1);
     await initBackend({ quiet: Boolean(values.json) });
-    const run = loadArithmeticRun(values.checkpoint);
-    const keys = run.data.split.test;
+    const { models, data } = loadArithmeticEnsemble(dirs);
+    const keys = data.split.test;
     const limit = intOption(values.limit, "--limit", keys.length, 1);
-    const r = evaluateArithmetic(run.model, run.data, keys.slice(0, limit), { beams });
+    const r = evaluateArithmetic(models.length === 1 ? models[0] : models, data, keys.slice(0, limit), { beams });
     if (values.json) {
       process.stdout.write(
         JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n }) + "\n",
@@ -137,7 +139,7 @@ export const evalArithCommand: Command = {
     } else {
       const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(2)}%`);
       process.stdout.write(
-        `${r.task} on ${r.n} held-out problems, ${r.beams} beam${r.beams === 1 ? "" : "s"}:\n` +
+        `${r.task} on ${r.n} held-out problems, ${r.beams} beam${r.beams === 1 ? "" : "s"}${models.length > 1 ? `, ensemble of ${models.length} runs` : ""}:\n` +
           `  top-1 ${pct(r.top1)}   any of ${r.beams} ${pct(r.anyOfK)}\n` +
           (r.task === "factorization"
             ? `  correct product ${pct(r.correctProduct)}   correct factorization ${pct(r.correctFactorization)}   predicted as prime ${r.predictedAsPrime}\n`
