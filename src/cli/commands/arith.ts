@@ -131,7 +131,7 @@ export const evalArithCommand: Command = {
     const { models, data } = loadArithmeticEnsemble(dirs);
     const keys = data.split.test;
     const limit = intOption(values.limit, "--limit", keys.length, 1);
-    const r = evaluateArithmetic(models.length === 1 ? models[0] : models, data, keys.slice(0, limit), { beams });
+    const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams });
     if (values.json) {
       process.stdout.write(
         JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n }) + "\n",
