@@ -54,6 +54,12 @@ export interface ArithmeticData {
   /** Longest source and target in tokens (for the model's maxLength). */
   maxSourceLength: number;
   maxTargetLength: number;
+  /**
+   * factorization with `trainMax` > max: the numbers in (max, trainMax] left out of training
+   * because n itself has more digits than max (in base 60, every n ≥ 216,000 when max = 2^16) or
+   * because its answer is longer than any in [2, max]; `largest` is the largest training number.
+   */
+  trainMaxLeftOut?: { longerProblem: number; longerAnswer: number; largest: number };
 }
 
 function checkConfig(c: ArithmeticDataConfig): void {
@@ -128,17 +134,39 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
       maxTargetLength = Math.max(maxTargetLength, answerLength(n));
     }
   }
+  let trainMaxLeftOut: ArithmeticData["trainMaxLeftOut"];
   if (config.trainMax !== undefined && config.trainMax > config.max) {
     const extra: number[] = [];
+    const leftOut = { longerProblem: 0, longerAnswer: 0, largest: split.train[split.train.length - 1] ?? 0 };
     for (let n = config.max + 1; n <= config.trainMax; n++) {
-      if (2 + digits(n) <= maxSourceLength && answerLength(n) <= maxTargetLength) extra.push(n);
+      if (2 + digits(n) > maxSourceLength) leftOut.longerProblem++;
+      else if (answerLength(n) > maxTargetLength) leftOut.longerAnswer++;
+      else extra.push(n);
     }
+    if (extra.length > 0) leftOut.largest = extra[extra.length - 1];
     const train = new Int32Array(split.train.length + extra.length);
     train.set(split.train);
     train.set(extra, split.train.length);
     split.train = train;
+    trainMaxLeftOut = leftOut;
   }
-  return { config, tokenizer, split, problem, encode, maxSourceLength, maxTargetLength };
+  return { config, tokenizer, split, problem, encode, maxSourceLength, maxTargetLength, ...(trainMaxLeftOut ? { trainMaxLeftOut } : {}) };
+}
+
+/**
+ * A sentence for the user when `trainMax` left out numbers above the held-out range whose problem
+ * is longer than any held-out one (null when none were): a larger `trainMax` then adds nothing.
+ */
+export function trainMaxNotice(data: ArithmeticData): string | null {
+  const left = data.trainMaxLeftOut;
+  if (!left || left.longerProblem === 0) return null;
+  const { base, max, trainMax } = data.config;
+  const f = (n: number) => n.toLocaleString("en-US");
+  return (
+    `trainMax ${f(trainMax as number)}: ${f(left.longerProblem)} numbers in (${f(max)}, ${f(trainMax as number)}] are left out of training ` +
+    `because they have more base-${base} digits than ${f(max)}, and ${f(left.longerAnswer)} more because their answers are longer than any up to ${f(max)}; ` +
+    `the largest training number is ${f(left.largest)} (${f(data.split.train.length)} training numbers)`
+  );
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
-import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData, checkRepeatMultiDigit, repeatMultiDigitKeys } from "../datasets/arithmetic";
+import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData, checkRepeatMultiDigit, repeatMultiDigitKeys, trainMaxNotice } from "../datasets/arithmetic";
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
@@ -127,6 +127,8 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     });
   }
   const { data, model } = run;
+  const notice = trainMaxNotice(data);
+  if (notice) process.stderr.write(`numlab: ${notice}\n`);
   const repeat = options.repeatMultiDigitOnResume;
   const previousRepeat = used.train.repeatMultiDigit ?? 1;
   const trainKeys = repeatMultiDigitKeys(data, data.split.train, options.resume && repeat !== undefined ? repeat : previousRepeat);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arithmeticBatchStream, arithmeticData, arithmeticSplit, hasTwoMultiDigitFactors, repeatMultiDigitKeys } from "../../src/datasets/arithmetic";
+import { arithmeticBatchStream, arithmeticData, arithmeticSplit, hasTwoMultiDigitFactors, repeatMultiDigitKeys, trainMaxNotice } from "../../src/datasets/arithmetic";
 
 test("addition split: disjoint, complete, 90/10, reproducible from the seed", () => {
   const c = { task: "addition" as const, base: 10, max: 40, testFraction: 0.1, splitSeed: 3 };
@@ -56,8 +56,40 @@ test("trainMax adds larger training numbers that fit the model, and never a test
     assert.ok(enc.target.length <= wide.maxTargetLength && enc.source.length <= wide.maxSourceLength, `n = ${n}`);
   }
   assert.equal(wide.maxTargetLength, plain.maxTargetLength);
+  assert.deepEqual(wide.trainMaxLeftOut, { longerProblem: 0, longerAnswer: 2, largest: 3 * 4096 - 1 });
+  assert.equal(trainMaxNotice(wide), null); // every number up to 3 · 4096 is three base-30 digits, like 4096
+  assert.equal(plain.trainMaxLeftOut, undefined);
   assert.throws(() => arithmeticData({ ...base, trainMax: 100 }), /trainMax must be an integer in \[max = 4096/);
   assert.throws(() => arithmeticData({ task: "addition", max: 16, trainMax: 32 }), /factorization only/);
+});
+
+test("trainMax stops where numbers get more digits than max, and says so", () => {
+  // 4096 is three base-30 digits; 27,000 = 30^3 is the first four-digit number
+  const data = arithmeticData({ task: "factorization", max: 4096, base: 30, trainMax: 30000 });
+  const train = data.split.train;
+  assert.equal(train[train.length - 1], 26999);
+  assert.ok(!train.some((n) => n >= 27000));
+  const left = data.trainMaxLeftOut;
+  assert.ok(left);
+  assert.equal(left.longerProblem, 30000 - 27000 + 1);
+  assert.equal(left.largest, 26999);
+  // the answers left out are those longer than 2^12's twelve factors: recount them by hand
+  let longer = 0;
+  for (let n = 4097; n < 27000; n++) {
+    let omega = 0;
+    for (let x = n, p = 2; x > 1; ) {
+      if (x % p === 0) {
+        x /= p;
+        omega++;
+      } else p++;
+    }
+    if (omega > 12) longer++;
+  }
+  assert.equal(left.longerAnswer, longer);
+  assert.equal(train.length, data.split.train.filter((n) => n <= 4096).length + (27000 - 4097) - longer);
+  const notice = trainMaxNotice(data);
+  assert.match(notice ?? "", /^trainMax 30,000: 3,001 numbers in \(4,096, 30,000\] are left out .* more base-30 digits than 4,096/);
+  assert.match(notice ?? "", /the largest training number is 26,999/);
 });
 
 test("repeatMultiDigit lists the numbers with two multi-digit prime factors K times, and only training numbers", () => {

@@ -14,8 +14,10 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --base B            number base of the digit tokens, 2..64 (default 10)
   --max N             operand range (default 256 for addition, 65536 for factorization)
   --test-fraction F   held-out share (default 0.1)      --split-seed S  (default 0)
-  --train-max M       factorization: also train on every n in (max, M] (the test split stays the
-                      held-out share of [2, max]; default: max)
+  --train-max M       factorization: also train on every n in (max, M] that is no longer, as
+                      problem and answer, than the numbers of [2, max] (in base 60 with max 2^16:
+                      nothing above 215,999; a notice says what was left out); the test split
+                      stays the held-out share of [2, max] (default: max)
   --repeat-multidigit K
                       factorization: draw the training numbers with two or more multi-digit prime
                       factors in the base (second-largest prime factor ≥ base, e.g. 103 x 251 in
