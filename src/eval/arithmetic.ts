@@ -9,7 +9,7 @@
  */
 import { BeamCandidate, DecodingModels, beamSearch } from "../models/decoding";
 import { isPrime } from "../math/primes";
-import { ArithmeticData } from "../datasets/arithmetic";
+import { ArithmeticData, hasTwoMultiDigitFactors } from "../datasets/arithmetic";
 
 export interface ArithmeticEvaluation {
   task: "addition" | "factorization";
@@ -27,8 +27,21 @@ export interface ArithmeticEvaluation {
   perBeamCorrectProduct: number[] | null;
   /** Factorization: composite inputs whose top beam is the input itself. */
   predictedAsPrime: number | null;
+  /**
+   * Factorization: correct factorization (any of k) in two groups, the numbers with two or more
+   * prime factors of two or more digits in `base` (`hasTwoMultiDigitFactors`: the ones a model gets
+   * wrong most) and the others; null for addition. `base` is `options.groupBase`, by default the
+   * data's own base.
+   */
+  byFactorDigits: { base: number; twoMultiDigit: ArithmeticGroupScore; others: ArithmeticGroupScore } | null;
   /** A few examples: input text, best candidate text, right or not. */
   examples: { input: string; prediction: string; correct: boolean }[];
+}
+
+/** How many numbers a group has and the share of them with a correct factorization among the k beams (NaN when empty). */
+export interface ArithmeticGroupScore {
+  n: number;
+  correctFactorization: number;
 }
 
 /** Is this candidate a right answer to the problem with these operands? */
@@ -50,11 +63,13 @@ export function evaluateArithmetic(
   model: DecodingModels,
   data: ArithmeticData,
   keys: ArrayLike<number>,
-  options: { beams?: number; batchSize?: number; exampleCount?: number } = {},
+  options: { beams?: number; batchSize?: number; exampleCount?: number; groupBase?: number } = {},
 ): ArithmeticEvaluation {
   const beams = options.beams ?? 1;
   const tok = data.tokenizer;
   const task = data.config.task;
+  const groupBase = options.groupBase ?? data.config.base;
+  if (!(Number.isInteger(groupBase) && groupBase >= 2)) throw new Error(`groupBase must be an integer ≥ 2, got ${groupBase}`);
   const problems = Array.from(keys, (k) => data.problem(k));
   const sources = problems.map((p) => data.encode(p).source);
   const results: BeamCandidate[][] = beamSearch(model, sources, {
@@ -70,6 +85,7 @@ export function evaluateArithmetic(
   let asPrime = 0;
   const perBeam = new Array(beams).fill(0);
   const perBeamProduct = new Array(beams).fill(0);
+  const groups = { twoMultiDigit: { n: 0, right: 0 }, others: { n: 0, right: 0 } };
   const examples: ArithmeticEvaluation["examples"] = [];
   problems.forEach((p, i) => {
     const judged = results[i].map((c) => judgeCandidate(task, p.operands, tok.decodeNumbers(c.tokens)));
@@ -80,6 +96,11 @@ export function evaluateArithmetic(
       if (j.correct) perBeam[b]++;
       if (j.correctProduct) perBeamProduct[b]++;
     });
+    if (task === "factorization") {
+      const group = hasTwoMultiDigitFactors(p.answer, groupBase) ? groups.twoMultiDigit : groups.others;
+      group.n++;
+      if (judged.some((j) => j.correct)) group.right++;
+    }
     if (task === "factorization" && !isPrime(p.operands[0])) {
       const best = results[i][0] ? tok.decodeNumbers(results[i][0].tokens) : null;
       if (best && best.length === 1 && best[0] === p.operands[0]) asPrime++;
@@ -101,6 +122,14 @@ export function evaluateArithmetic(
     perBeamCorrect: perBeam.map(share),
     perBeamCorrectProduct: task === "factorization" ? perBeamProduct.map(share) : null,
     predictedAsPrime: task === "factorization" ? asPrime : null,
+    byFactorDigits:
+      task === "factorization"
+        ? {
+            base: groupBase,
+            twoMultiDigit: { n: groups.twoMultiDigit.n, correctFactorization: groups.twoMultiDigit.n ? groups.twoMultiDigit.right / groups.twoMultiDigit.n : NaN },
+            others: { n: groups.others.n, correctFactorization: groups.others.n ? groups.others.right / groups.others.n : NaN },
+          }
+        : null,
     examples,
   };
 }

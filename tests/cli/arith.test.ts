@@ -7,6 +7,7 @@ import { evalArithCommand, trainArithCommand } from "../../src/cli/commands/arit
 import { UsageError } from "../../src/cli/command";
 import { exportArithmeticRun, loadArithmeticRun } from "../../src/train/arithmetic";
 import { readMetrics } from "../../src/train/run-dir";
+import { isPrime } from "../../src/math/primes";
 
 async function captureStdout(f: () => Promise<unknown>): Promise<string> {
   const write = process.stdout.write.bind(process.stdout);
@@ -34,6 +35,15 @@ test("train arith → eval arith --json prints the documented record; --resume c
   assert.equal(record.task, "factorization");
   assert.equal(record.n, 12);
   assert.ok(record.top1 <= record.anyOfK && record.correctFactorization <= record.correctProduct);
+  // the text output splits correct factorization by factor digits; in base 2 every composite is "hard"
+  const plain = await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "3", "--limit", "12", "--group-base", "2"]));
+  const m = /multi-digit prime factors in base 2 \((\d+)\) .*the others \((\d+)\)/.exec(plain);
+  assert.ok(m, plain);
+  const run12 = loadArithmeticRun(out).data.split.test.slice(0, 12);
+  assert.equal(Number(m[1]), run12.filter((n) => !isPrime(n)).length);
+  assert.equal(Number(m[1]) + Number(m[2]), 12);
+  assert.match(await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--limit", "12"])), /multi-digit prime factors in base 7 \(/);
+  await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--group-base", "1"]), /--group-base must be an integer ≥ 2/);
   const shipped = path.join(dir, "arith-factorization-test");
   const { bytes } = exportArithmeticRun(out, shipped, { float16: true });
   assert.ok(bytes > 0);

@@ -32,9 +32,10 @@ test("evaluation figures equal a recount from the decoded beams", () => {
   const bias = model.params["output.bias"];
   bias.assign(tf.add(bias, tf.tensor1d(Array.from({ length: bias.shape[0] }, (_, i) => (i === data.tokenizer.eosId ? 1.5 : i >= 6 ? 0.5 : 0)))));
   const keys = Array.from(data.split.test);
-  const r = evaluateArithmetic(model, data, keys, { beams: 4 });
+  const r = evaluateArithmetic(model, data, keys, { beams: 4, groupBase: 3 });
   const beams = beamSearch(model, keys.map((k) => data.encode(data.problem(k)).source), { beams: 4, sosId: 1, eosId: 2, maxTokens: data.maxTargetLength + 2 });
   let any = 0, anyProduct = 0, top = 0, asPrime = 0;
+  const hard = { n: 0, right: 0 }, easy = { n: 0, right: 0 };
   keys.forEach((n, i) => {
     const parsed = beams[i].map((c) => data.tokenizer.decodeNumbers(c.tokens));
     const ok = parsed.map((p) => p !== null && p.reduce((a, b) => a * b, 1) === n && p.every(isPrime));
@@ -43,6 +44,10 @@ test("evaluation figures equal a recount from the decoded beams", () => {
     if (ok.some(Boolean)) any++;
     if (prod.some(Boolean)) anyProduct++;
     if (factorize(n).length > 1 && parsed[0]?.length === 1 && parsed[0][0] === n) asPrime++;
+    const f = factorize(n);
+    const group = f.length >= 2 && f[f.length - 2] >= 3 ? hard : easy; // two prime factors of 2+ base-3 digits
+    group.n++;
+    if (ok.some(Boolean)) group.right++;
   });
   assert.equal(r.n, keys.length);
   assert.equal(r.top1, top / keys.length);
@@ -51,6 +56,28 @@ test("evaluation figures equal a recount from the decoded beams", () => {
   assert.equal(r.correctProduct, anyProduct / keys.length);
   assert.equal(r.predictedAsPrime, asPrime);
   assert.equal(r.perBeamCorrect.length, 4);
+  assert.equal(r.byFactorDigits?.base, 3);
+  assert.equal(r.byFactorDigits?.twoMultiDigit.n, hard.n);
+  assert.equal(r.byFactorDigits?.others.n, easy.n);
+  assert.ok(hard.n > 0 && easy.n > 0);
+  assert.equal(r.byFactorDigits?.twoMultiDigit.correctFactorization, hard.right / hard.n);
+  assert.equal(r.byFactorDigits?.others.correctFactorization, easy.right / easy.n);
+});
+
+test("the factor-digit groups follow groupBase: base 2 puts every number with two or more prime factors in the hard group", () => {
+  const data = arithmeticData({ task: "factorization", max: 60, base: 10 });
+  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 24, seed: 1 });
+  const keys = Array.from({ length: 59 }, (_, i) => i + 2);
+  const composites = keys.filter((n) => !isPrime(n)).length;
+  const r = evaluateArithmetic(model, data, keys, { beams: 1, groupBase: 2 });
+  assert.equal(r.byFactorDigits?.twoMultiDigit.n, composites);
+  assert.equal(r.byFactorDigits?.others.n, keys.length - composites);
+  const r10 = evaluateArithmetic(model, data, keys, { beams: 1 });
+  // in base 10 only 11 x 11 > 60 would qualify, so no number up to 60 does
+  assert.equal(r10.byFactorDigits?.base, 10);
+  assert.equal(r10.byFactorDigits?.twoMultiDigit.n, 0);
+  assert.ok(Number.isNaN(r10.byFactorDigits?.twoMultiDigit.correctFactorization));
+  assert.throws(() => evaluateArithmetic(model, data, keys, { groupBase: 1 }), /groupBase must be an integer ≥ 2, got 1/);
 });
 
 test("addition evaluation: null factorization fields; grid points cover the sample", () => {
@@ -59,6 +86,7 @@ test("addition evaluation: null factorization fields; grid points cover the samp
   const r = evaluateArithmetic(model, data, data.split.test.slice(0, 10), { beams: 2 });
   assert.equal(r.correctProduct, null);
   assert.equal(r.correctFactorization, null);
+  assert.equal(r.byFactorDigits, null);
   assert.ok(r.top1 >= 0 && r.top1 <= r.anyOfK);
   const grid = additionGrid(model, data, { size: 30, sample: 0.05, beams: 2, seed: 3 });
   assert.ok(grid.length > 10 && grid.length < 100);
