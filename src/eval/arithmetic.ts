@@ -90,7 +90,8 @@ export function evaluateArithmetic(
   problems.forEach((p, i) => {
     const judged = results[i].map((c) => judgeCandidate(task, p.operands, tok.decodeNumbers(c.tokens)));
     if (judged[0]?.correct) top1++;
-    if (judged.some((j) => j.correct)) any++;
+    const right = judged.some((j) => j.correct);
+    if (right) any++;
     if (judged.some((j) => j.correctProduct)) anyProduct++;
     judged.forEach((j, b) => {
       if (j.correct) perBeam[b]++;
@@ -99,11 +100,11 @@ export function evaluateArithmetic(
     if (task === "factorization") {
       const group = hasTwoMultiDigitFactors(p.answer, groupBase) ? groups.twoMultiDigit : groups.others;
       group.n++;
-      if (judged.some((j) => j.correct)) group.right++;
-    }
-    if (task === "factorization" && !isPrime(p.operands[0])) {
-      const best = results[i][0] ? tok.decodeNumbers(results[i][0].tokens) : null;
-      if (best && best.length === 1 && best[0] === p.operands[0]) asPrime++;
+      if (right) group.right++;
+      if (!isPrime(p.operands[0])) {
+        const best = results[i][0] ? tok.decodeNumbers(results[i][0].tokens) : null;
+        if (best && best.length === 1 && best[0] === p.operands[0]) asPrime++;
+      }
     }
     if (examples.length < (options.exampleCount ?? 10)) {
       examples.push({ input: tok.toText(data.encode(p).source.slice(1, -1)), prediction: results[i][0] ? tok.toText(results[i][0].tokens) : "", correct: Boolean(judged[0]?.correct) });
@@ -111,6 +112,7 @@ export function evaluateArithmetic(
   });
   const n = problems.length;
   const share = (x: number) => (n ? x / n : NaN);
+  const groupScore = (g: { n: number; right: number }): ArithmeticGroupScore => ({ n: g.n, correctFactorization: g.n ? g.right / g.n : NaN });
   return {
     task,
     n,
@@ -122,14 +124,7 @@ export function evaluateArithmetic(
     perBeamCorrect: perBeam.map(share),
     perBeamCorrectProduct: task === "factorization" ? perBeamProduct.map(share) : null,
     predictedAsPrime: task === "factorization" ? asPrime : null,
-    byFactorDigits:
-      task === "factorization"
-        ? {
-            base: groupBase,
-            twoMultiDigit: { n: groups.twoMultiDigit.n, correctFactorization: groups.twoMultiDigit.n ? groups.twoMultiDigit.right / groups.twoMultiDigit.n : NaN },
-            others: { n: groups.others.n, correctFactorization: groups.others.n ? groups.others.right / groups.others.n : NaN },
-          }
-        : null,
+    byFactorDigits: task === "factorization" ? { base: groupBase, twoMultiDigit: groupScore(groups.twoMultiDigit), others: groupScore(groups.others) } : null,
     examples,
   };
 }

@@ -43,8 +43,8 @@ test("evaluation figures equal a recount from the decoded beams", () => {
     if (ok[0]) top++;
     if (ok.some(Boolean)) any++;
     if (prod.some(Boolean)) anyProduct++;
-    if (factorize(n).length > 1 && parsed[0]?.length === 1 && parsed[0][0] === n) asPrime++;
     const f = factorize(n);
+    if (f.length > 1 && parsed[0]?.length === 1 && parsed[0][0] === n) asPrime++;
     const group = f.length >= 2 && f[f.length - 2] >= 3 ? hard : easy; // two prime factors of 2+ base-3 digits
     group.n++;
     if (ok.some(Boolean)) group.right++;
