@@ -15,6 +15,8 @@ export interface ArithmeticEvaluation {
   task: "addition" | "factorization";
   n: number;
   beams: number;
+  /** The length-normalization exponent α the candidates were ranked with. */
+  lengthPenalty: number;
   top1: number;
   anyOfK: number;
   /** Factorization: share of inputs with some beam whose factors multiply to n (null for addition). */
@@ -63,7 +65,14 @@ export function evaluateArithmetic(
   model: DecodingModels,
   data: ArithmeticData,
   keys: ArrayLike<number>,
-  options: { beams?: number; batchSize?: number; exampleCount?: number; groupBase?: number } = {},
+  options: {
+    beams?: number;
+    batchSize?: number;
+    exampleCount?: number;
+    groupBase?: number;
+    /** Exponent α of beam search's length normalization (default 1; 0 ranks candidates by log-probability: see `BeamSearchOptions`). */
+    lengthPenalty?: number;
+  } = {},
 ): ArithmeticEvaluation {
   const beams = options.beams ?? 1;
   const tok = data.tokenizer;
@@ -78,6 +87,7 @@ export function evaluateArithmetic(
     eosId: tok.eosId,
     maxTokens: data.maxTargetLength + 2,
     batchSize: options.batchSize ?? 512,
+    lengthPenalty: options.lengthPenalty ?? 1,
   });
   let top1 = 0;
   let any = 0;
@@ -117,6 +127,7 @@ export function evaluateArithmetic(
     task,
     n,
     beams,
+    lengthPenalty: options.lengthPenalty ?? 1,
     top1: share(top1),
     anyOfK: share(any),
     correctProduct: task === "factorization" ? share(anyProduct) : null,

@@ -30,7 +30,7 @@ export interface DecodeOptions {
 export interface BeamSearchOptions extends DecodeOptions {
   /** Beam width k: how many candidates are returned per source. */
   beams: number;
-  /** Exponent α of the length normalization `logProb / length^α` (default 1: mean log-prob; 0: none). */
+  /** Exponent α ≥ 0 of the length normalization `logProb / length^α` (default 1: mean log-prob; 0: none, the k most probable candidates). */
   lengthPenalty?: number;
 }
 
@@ -220,6 +220,9 @@ export function beamSearch(models: DecodingModels, sources: readonly (readonly n
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`beamSearch: beams must be a positive integer, got ${k}`);
   const members = membersOf(models, "beamSearch");
   const alpha = opts.lengthPenalty ?? 1;
+  // (α < 0 would favour short candidates and break the early-stop bound below, which assumes a
+  // longer candidate's divisor is no smaller)
+  if (!(Number.isFinite(alpha) && alpha >= 0)) throw new Error(`beamSearch: lengthPenalty must be a finite number ≥ 0, got ${alpha}`);
   const maxTokens = maxTokensOf(members, opts);
   const forbidden = forbiddenMask(members[0], opts);
   const vocab = members[0].config.targetVocabSize;

@@ -44,6 +44,8 @@ test("train arith → eval arith --json prints the documented record; --resume c
   assert.equal(Number(m[1]) + Number(m[2]), 12);
   assert.match(await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--limit", "12"])), /multi-digit prime factors in base 7 \(/);
   await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--group-base", "1"]), /--group-base must be an integer ≥ 2/);
+  assert.match(await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "2", "--limit", "4", "--length-penalty", "0"])), /2 beams \(length penalty 0\)/);
+  await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--length-penalty", "short"]), /--length-penalty must be a number, got "short"/);
   const shipped = path.join(dir, "arith-factorization-test");
   const { bytes } = exportArithmeticRun(out, shipped, { float16: true });
   assert.ok(bytes > 0);

@@ -25,13 +25,17 @@ test("candidates are judged by arithmetic, not by string comparison", () => {
   assert.deepEqual(judgeCandidate("factorization", [12], null), { correct: false, correctProduct: false });
 });
 
-test("evaluation figures equal a recount from the decoded beams", () => {
+/** An untrained base-7 factorization model nudged towards short digit answers, so some candidates parse. */
+function smallFactorizationModel() {
   const data = arithmeticData({ task: "factorization", max: 200, base: 7 });
   const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 16, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 16, dropout: 0, maxLength: 24, seed: 2 });
-  // nudge the untrained model towards short digit answers so some candidates parse
   const bias = model.params["output.bias"];
   bias.assign(tf.add(bias, tf.tensor1d(Array.from({ length: bias.shape[0] }, (_, i) => (i === data.tokenizer.eosId ? 1.5 : i >= 6 ? 0.5 : 0)))));
-  const keys = Array.from(data.split.test);
+  return { data, model, keys: Array.from(data.split.test) };
+}
+
+test("evaluation figures equal a recount from the decoded beams", () => {
+  const { data, model, keys } = smallFactorizationModel();
   const r = evaluateArithmetic(model, data, keys, { beams: 4, groupBase: 3 });
   const beams = beamSearch(model, keys.map((k) => data.encode(data.problem(k)).source), { beams: 4, sosId: 1, eosId: 2, maxTokens: data.maxTargetLength + 2 });
   let any = 0, anyProduct = 0, top = 0, asPrime = 0;
@@ -62,6 +66,26 @@ test("evaluation figures equal a recount from the decoded beams", () => {
   assert.ok(hard.n > 0 && easy.n > 0);
   assert.equal(r.byFactorDigits?.twoMultiDigit.correctFactorization, hard.right / hard.n);
   assert.equal(r.byFactorDigits?.others.correctFactorization, easy.right / easy.n);
+});
+
+test("lengthPenalty reaches beam search: top-1 follows the candidates ranked by log-probability (α = 0)", () => {
+  const { data, model, keys } = smallFactorizationModel();
+  const sources = keys.map((k) => data.encode(data.problem(k)).source);
+  const decode = (lengthPenalty: number) => beamSearch(model, sources, { beams: 3, sosId: 1, eosId: 2, maxTokens: data.maxTargetLength + 2, lengthPenalty });
+  const raw = decode(0);
+  const normalized = decode(1);
+  // the two rankings keep different candidates for some input, so an ignored option would show
+  const texts = (c: { tokens: number[] }[]) => c.map((x) => x.tokens.join(" ")).join("|");
+  assert.ok(raw.some((c, i) => texts(c) !== texts(normalized[i])));
+  raw.forEach((c) => c.forEach((x) => assert.equal(x.score, x.logProb)));
+  const right = (c: { tokens: number[] }, n: number) => judgeCandidate("factorization", [n], data.tokenizer.decodeNumbers(c.tokens)).correct;
+  const r = evaluateArithmetic(model, data, keys, { beams: 3, lengthPenalty: 0 });
+  assert.equal(r.lengthPenalty, 0);
+  assert.equal(r.top1, keys.filter((n, i) => right(raw[i][0], n)).length / keys.length);
+  assert.equal(r.perBeamCorrect[2], keys.filter((n, i) => raw[i][2] && right(raw[i][2], n)).length / keys.length);
+  assert.equal(evaluateArithmetic(model, data, keys, { beams: 3 }).lengthPenalty, 1);
+  assert.throws(() => evaluateArithmetic(model, data, keys, { beams: 3, lengthPenalty: NaN }), /lengthPenalty must be a finite number ≥ 0, got NaN/);
+  assert.throws(() => evaluateArithmetic(model, data, keys, { beams: 3, lengthPenalty: -0.5 }), /lengthPenalty must be a finite number ≥ 0, got -0.5/);
 });
 
 test("the factor-digit groups follow groupBase: base 2 puts every number with two or more prime factors in the hard group", () => {

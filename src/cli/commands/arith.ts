@@ -110,13 +110,15 @@ export const trainArithCommand: Command = {
   },
 };
 
-const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--limit N] [--group-base B] [--json]
+const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--length-penalty A] [--limit N] [--group-base B] [--json]
 
 Evaluate a run on its own held-out split with beam search. Prints
 {"task","top1","anyOfK","correctProduct","correctFactorization","n"} with --json
-(the last two are null for addition). For factorization the text output also splits correct
-factorization between the numbers with two or more multi-digit prime factors in base B
-(second-largest prime factor ≥ B; default B: the run's base) and the others.
+(the last two are null for addition). Beam candidates are ranked by logProb / length^A: the
+default A = 1 is the mean log-probability per token, A = 0 keeps the k most probable answers.
+For factorization the text output also splits correct factorization between the numbers
+with two or more multi-digit prime factors in base B (second-largest prime factor ≥ B; default B:
+the run's base) and the others.
 Several --checkpoint runs (same task, base and held-out split) decode together as an ensemble:
 each step uses the mean of their probabilities.`;
 
@@ -127,17 +129,18 @@ export const evalArithCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, json: { type: "boolean" } },
+      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, "length-penalty": { type: "string" }, json: { type: "boolean" } },
     });
     const dirs = values.checkpoint ?? [];
     if (dirs.length === 0) throw new UsageError("missing required option --checkpoint");
     const beams = intOption(values.beams, "--beams", 1, 1);
     const groupBase = values["group-base"] === undefined ? undefined : intOption(values["group-base"], "--group-base", 2, 2);
+    const lengthPenalty = numberOption(values["length-penalty"], "--length-penalty", 1);
     await initBackend({ quiet: Boolean(values.json) });
     const { models, data } = loadArithmeticEnsemble(dirs);
     const keys = data.split.test;
     const limit = intOption(values.limit, "--limit", keys.length, 1);
-    const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase });
+    const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase, lengthPenalty });
     if (values.json) {
       process.stdout.write(
         JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n }) + "\n",
@@ -145,7 +148,7 @@ export const evalArithCommand: Command = {
     } else {
       const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(2)}%`);
       process.stdout.write(
-        `${r.task} on ${r.n} held-out problems, ${r.beams} beam${r.beams === 1 ? "" : "s"}${models.length > 1 ? `, ensemble of ${models.length} runs` : ""}:\n` +
+        `${r.task} on ${r.n} held-out problems, ${r.beams} beam${r.beams === 1 ? "" : "s"}${r.beams > 1 ? ` (length penalty ${r.lengthPenalty})` : ""}${models.length > 1 ? `, ensemble of ${models.length} runs` : ""}:\n` +
           `  top-1 ${pct(r.top1)}   any of ${r.beams} ${pct(r.anyOfK)}\n` +
           (r.task === "factorization"
             ? `  correct product ${pct(r.correctProduct)}   correct factorization ${pct(r.correctFactorization)}   predicted as prime ${r.predictedAsPrime}\n` +
