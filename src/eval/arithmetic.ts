@@ -75,6 +75,7 @@ export function evaluateArithmetic(
   } = {},
 ): ArithmeticEvaluation {
   const beams = options.beams ?? 1;
+  const lengthPenalty = options.lengthPenalty ?? 1;
   const tok = data.tokenizer;
   const task = data.config.task;
   const groupBase = options.groupBase ?? data.config.base;
@@ -87,7 +88,7 @@ export function evaluateArithmetic(
     eosId: tok.eosId,
     maxTokens: data.maxTargetLength + 2,
     batchSize: options.batchSize ?? 512,
-    lengthPenalty: options.lengthPenalty ?? 1,
+    lengthPenalty,
   });
   let top1 = 0;
   let any = 0;
@@ -127,7 +128,7 @@ export function evaluateArithmetic(
     task,
     n,
     beams,
-    lengthPenalty: options.lengthPenalty ?? 1,
+    lengthPenalty,
     top1: share(top1),
     anyOfK: share(any),
     correctProduct: task === "factorization" ? share(anyProduct) : null,
