@@ -10,7 +10,7 @@ import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmetic
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
-import { CHECKPOINT_DIR, Json, amendRunConfig, changeDropoutOnResume, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
+import { CHECKPOINT_DIR, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
 export interface ArithmeticRunConfig {
@@ -21,6 +21,8 @@ export interface ArithmeticRunConfig {
   train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; parts?: number; repeatMultiDigit?: number };
   /** Set when the run started from another run's weights (see `ArithmeticTrainOptions.initFrom`). */
   initFrom?: { run: string; step: number; encoderLayers: number; decoderLayers: number };
+  /** Set when the run is the weight average of other runs (`averageArithmeticRuns`); `train` is then the first one's. */
+  averageOf?: { run: string; step: number }[];
 }
 
 export interface ArithmeticTrainOptions {
@@ -105,6 +107,9 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     const init = initialWeights(options.initFrom, config);
     initWeights = init.weights;
     config.initFrom = init.record;
+  }
+  if (options.resume && fs.existsSync(path.join(options.out, "config.json")) && readConfig<ArithmeticRunConfig>(options.out).averageOf) {
+    throw new Error(`${options.out} is a weight average of other runs (no optimizer state to resume): start a new run with --init-from ${options.out}`);
   }
   const used = createRun(options.out, config, { resume: options.resume });
   if (options.resume && options.train.steps !== undefined && options.train.steps !== used.train.steps) {
@@ -210,6 +215,38 @@ function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Re
   } finally {
     Object.values(checkpoint.tensors).forEach((t) => t.dispose());
   }
+}
+
+/**
+ * Average the weights of several runs of one model into a new run in `dest` (see
+ * `averageCheckpoints`). The runs must share task, base and held-out split (so no member saw the
+ * test numbers) and the model shape; averaging pays off for runs trained on from the same starting
+ * weights (`--init-from` one run with other seeds or data), while runs from different random inits
+ * average to noise. config.json is the first run's plus `averageOf: [{run, step}]`; the new run
+ * evaluates, ships and starts new runs (`--init-from`) like any other, but cannot be resumed.
+ */
+export function averageArithmeticRuns(sources: readonly string[], dest: string, options: { float16?: boolean } = {}): { config: ArithmeticRunConfig; bytes: number } {
+  if (sources.length < 2) throw new Error(`averageArithmeticRuns: give two or more runs to average, got ${sources.length}`);
+  const configs = sources.map((dir) => {
+    const config = readConfig<ArithmeticRunConfig>(dir);
+    if (config.kind !== "arith") throw new Error(`${dir}/config.json: not an arithmetic run (kind ${String(config.kind)})`);
+    return config;
+  });
+  const shape = (m: TransformerConfig) => JSON.stringify({ ...m, seed: 0, dropout: 0 });
+  configs.forEach((config, i) => {
+    const mismatch = heldOutMismatch(config, configs[0]);
+    if (mismatch) throw new Error(`${sources[i]} cannot be averaged with ${sources[0]}: ${mismatch}`);
+    if (shape(config.model) !== shape(configs[0].model)) {
+      const key = (Object.keys(config.model) as (keyof TransformerConfig)[]).find((k) => k !== "seed" && k !== "dropout" && config.model[k] !== configs[0].model[k]);
+      throw new Error(`${sources[i]} cannot be averaged with ${sources[0]}: model.${String(key ?? "(shape)")} differs (${String(key && config.model[key])} vs ${String(key && configs[0].model[key])})`);
+    }
+  });
+  const averageOf = sources.map((dir) => ({ run: dir, step: checkpointStep(dir) }));
+  const config: ArithmeticRunConfig = { ...configs[0], averageOf };
+  createRun(dest, config);
+  const { bytes } = averageCheckpoints(sources, dest, { step: 0, averageOf: averageOf as unknown as Json }, options);
+  disposeTransformer(loadArithmeticRun(dest).model); // it loads
+  return { config, bytes };
 }
 
 /** Rebuild a run's data and model and load its checkpoint weights. */

@@ -384,3 +384,67 @@ export class NonFiniteLossError extends Error {
 export function assertFiniteLoss(loss: number, step: number): void {
   if (!Number.isFinite(loss)) throw new NonFiniteLossError(step, loss);
 }
+
+/**
+ * Average the model weights of several runs' checkpoints into one checkpoint in `dest` (a "model
+ * soup": runs trained on from the same starting weights usually stay in one basin, and the mean of
+ * their weights often scores better than each of them, at the cost of one model). Every checkpoint
+ * must hold the same model tensors (names, shapes, dtypes); float tensors are averaged in double
+ * precision, integer and boolean ones must be equal. Optimizer slots are left out: the result holds
+ * weights only, with `state` as its state.json. Returns the size of the tensor file.
+ */
+export function averageCheckpoints(sources: readonly string[], dest: string, state: Record<string, Json>, options: SaveOptions = {}): { bytes: number } {
+  if (sources.length < 2) throw new Error(`averageCheckpoints: give two or more runs to average, got ${sources.length}`);
+  for (const source of sources) {
+    if (path.resolve(source) === path.resolve(dest)) throw new Error(`averageCheckpoints: the destination ${dest} is one of the runs to average`);
+  }
+  const sums = new Map<string, { dtype: tf.DataType; shape: number[]; values: Float64Array | Int32Array | Uint8Array; from: string }>();
+  sources.forEach((source, index) => {
+    const checkpoint = loadCheckpoint(source);
+    if (!checkpoint) throw new Error(`${source}: no checkpoint to average`);
+    try {
+      const names = Object.keys(checkpoint.tensors).filter((n) => !n.startsWith(OPTIMIZER_PREFIX));
+      if (index > 0) {
+        const missing = [...sums.keys()].filter((n) => !names.includes(n));
+        const extra = names.filter((n) => !sums.has(n));
+        if (missing.length || extra.length) {
+          const what = missing.length ? `lacks tensor "${missing[0]}"` : `has tensor "${extra[0]}"`;
+          throw new Error(`${source}: ${what}, unlike ${sources[0]}; only runs of one model can be averaged`);
+        }
+      }
+      for (const name of names) {
+        const t = checkpoint.tensors[name];
+        const values = t.dataSync();
+        const sum = sums.get(name);
+        if (!sum) {
+          const copy = t.dtype === "float32" ? Float64Array.from(values as Float32Array) : t.dtype === "int32" ? Int32Array.from(values as Int32Array) : Uint8Array.from(values as Uint8Array);
+          sums.set(name, { dtype: t.dtype, shape: t.shape.slice(), values: copy, from: source });
+          continue;
+        }
+        if (sum.dtype !== t.dtype || sum.shape.join() !== t.shape.join()) {
+          throw new Error(`${source}: tensor "${name}" is ${t.dtype} [${t.shape}], ${sum.from} has ${sum.dtype} [${sum.shape}]; only runs of one model can be averaged`);
+        }
+        if (sum.values instanceof Float64Array) {
+          for (let i = 0; i < values.length; i++) sum.values[i] += values[i] as number;
+        } else {
+          for (let i = 0; i < values.length; i++) {
+            if (sum.values[i] !== values[i]) throw new Error(`${source}: ${t.dtype} tensor "${name}" differs from ${sum.from}'s at index ${i}; integer tensors cannot be averaged`);
+          }
+        }
+      }
+    } finally {
+      tf.dispose(Object.values(checkpoint.tensors));
+    }
+  });
+  const tensors: Record<string, tf.Tensor> = {};
+  try {
+    for (const [name, sum] of sums) {
+      const values = sum.values instanceof Float64Array ? Float32Array.from(sum.values, (v) => v / sources.length) : sum.values;
+      tensors[name] = tf.tensor(values, sum.shape, sum.dtype);
+    }
+    saveCheckpoint(dest, { tensors, state: { ...state, weightsOnly: true } }, options);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+  return { bytes: fs.statSync(path.join(dest, CHECKPOINT_DIR, "tensors.bin")).size };
+}

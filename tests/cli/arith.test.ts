@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evalArithCommand, trainArithCommand } from "../../src/cli/commands/arith";
+import { averageArithCommand, evalArithCommand, trainArithCommand } from "../../src/cli/commands/arith";
 import { UsageError } from "../../src/cli/command";
 import { exportArithmeticRun, loadArithmeticRun } from "../../src/train/arithmetic";
 import { readMetrics } from "../../src/train/run-dir";
@@ -122,5 +122,51 @@ test("train arith --init-from starts a deeper run from a trained one: same outpu
   const other = path.join(dir, "other");
   await captureStdout(() => trainArithCommand.run([...common.map((a) => (a === "400" ? "500" : a)), "--layers", "1", "--steps", "1", "--out", other]));
   await assert.rejects(evalJson(small, other), /cannot join an ensemble .*data\.max is 500 there and 400 here/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("average arith writes the weight average of runs trained on from one run: recorded, evaluable, a start for new runs, not resumable", async () => {
+  process.env.NUMLAB_BACKEND = "cpu";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
+  const common = ["--task", "factorization", "--base", "30", "--max", "400", "--hidden", "16", "--ff", "16", "--heads", "2", "--layers", "1", "--batch", "8", "--dropout", "0", "--eval-every", "2"];
+  const [base, b, c, soup] = ["base", "b", "c", "soup"].map((n) => path.join(dir, n));
+  await captureStdout(() => trainArithCommand.run([...common, "--steps", "4", "--out", base]));
+  await captureStdout(() => trainArithCommand.run([...common, "--steps", "2", "--seed", "1", "--init-from", base, "--out", b]));
+  await captureStdout(() => trainArithCommand.run([...common, "--steps", "3", "--seed", "2", "--init-from", base, "--out", c]));
+  const printed = await captureStdout(() => averageArithCommand.run(["--checkpoint", b, "--checkpoint", c, "--out", soup]));
+  assert.match(printed, /averaged 2 runs/);
+  const config = JSON.parse(fs.readFileSync(path.join(soup, "config.json"), "utf8"));
+  assert.deepEqual(config.averageOf, [{ run: b, step: 2 }, { run: c, step: 3 }]);
+  assert.deepEqual(config.data, JSON.parse(fs.readFileSync(path.join(b, "config.json"), "utf8")).data);
+  // every weight is the mean of the two runs' weights
+  const [rb, rc, rs] = [b, c, soup].map((d) => loadArithmeticRun(d));
+  let compared = 0;
+  for (const name of Object.keys(rb.model.params)) {
+    const [x, y, m] = [rb, rc, rs].map((r) => r.model.params[name].dataSync());
+    for (let i = 0; i < m.length; i++) assert.ok(Math.abs(m[i] - (x[i] + y[i]) / 2) < 1e-6, `${name}[${i}]`);
+    compared += m.length;
+  }
+  assert.ok(compared > 1000);
+  assert.ok(Object.keys(rb.model.params).some((name) => rb.model.params[name].dataSync().some((v, i) => v !== rc.model.params[name].dataSync()[i])), "the two runs differ");
+  // averaging a run with itself gives that run back: the same evaluation
+  const evalJson = async (run: string) => JSON.parse((await captureStdout(() => evalArithCommand.run(["--checkpoint", run, "--beams", "3", "--limit", "20", "--json"]))).trim());
+  const self = path.join(dir, "self");
+  await captureStdout(() => averageArithCommand.run(["--checkpoint", b, "--checkpoint", b, "--out", self]));
+  assert.deepEqual(await evalJson(self), await evalJson(b));
+  // the average starts new runs but cannot be resumed (no optimizer state)
+  await assert.rejects(trainArithCommand.run([...common, "--steps", "6", "--resume", "--out", soup]), /weight average .*--init-from/);
+  await captureStdout(() => trainArithCommand.run([...common, "--steps", "1", "--init-from", soup, "--out", path.join(dir, "next")]));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "next", "config.json"), "utf8")).initFrom.run, soup);
+  // refused: another held-out split, another model shape, an existing run as --out, missing options
+  const other = path.join(dir, "other");
+  await captureStdout(() => trainArithCommand.run([...common.map((a) => (a === "400" ? "500" : a)), "--steps", "1", "--out", other]));
+  await assert.rejects(averageArithCommand.run(["--checkpoint", b, "--checkpoint", other, "--out", path.join(dir, "x")]), /cannot be averaged .*data\.max is 500 there and 400 here/);
+  const wide = path.join(dir, "wide");
+  await captureStdout(() => trainArithCommand.run([...common.map((a) => (a === "1" ? "2" : a)), "--steps", "1", "--out", wide]));
+  await assert.rejects(averageArithCommand.run(["--checkpoint", b, "--checkpoint", wide, "--out", path.join(dir, "y")]), /model\.encoderLayers differs \(2 vs 1\)/);
+  await assert.rejects(averageArithCommand.run(["--checkpoint", b, "--checkpoint", c, "--out", soup]), /already holds a checkpoint/);
+  await assert.rejects(averageArithCommand.run(["--checkpoint", b, "--out", path.join(dir, "z")]), UsageError);
+  await assert.rejects(averageArithCommand.run(["--checkpoint", b, "--checkpoint", c]), UsageError);
+  [rb, rc, rs].forEach((r) => Object.values(r.model.params).forEach((t) => t.dispose()));
   fs.rmSync(dir, { recursive: true, force: true });
 });

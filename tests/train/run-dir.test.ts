@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   appendMetrics,
   assertFiniteLoss,
+  averageCheckpoints,
   createRun,
   exportRunWeights,
   fromFloat16Bits,
@@ -136,6 +137,49 @@ test("exportRunWeights ships config and metrics with the weights only (float16),
   assert.throws(() => exportRunWeights(tempDir(), dest), /no checkpoint to export/);
   optimizer.dispose();
   w.dispose();
+});
+
+test("averageCheckpoints writes the mean of the float weights, keeps equal integer tensors, drops optimizer slots", async () => {
+  const runs = [tempDir(), tempDir(), tempDir()];
+  const ws = [[[1, 2], [3, 4]], [[3, -2], [0.5, 4]], [[5, 9], [-0.5, 0.25]]];
+  for (const [i, dir] of runs.entries()) {
+    const v = tf.variable(tf.zeros([2])); // gives the checkpoint optimizer slots
+    const optimizer = tf.train.adam(1e-3);
+    optimizer.applyGradients({ [v.name]: tf.onesLike(v) });
+    saveCheckpoint(dir, { tensors: { w: tf.tensor2d(ws[i]), ids: tf.tensor1d([4, 2], "int32"), ...(await optimizerTensors(optimizer)) }, state: { step: 10 * (i + 1) } });
+    assert.ok(Object.keys(loadCheckpoint(dir)!.tensors).some((n) => n.startsWith("optimizer/")));
+    optimizer.dispose();
+    v.dispose();
+  }
+  const dest = path.join(tempDir(), "soup");
+  averageCheckpoints(runs, dest, { step: 0, note: "x" });
+  const soup = loadCheckpoint(dest)!;
+  assert.deepEqual(Object.keys(soup.tensors).sort(), ["ids", "w"]);
+  assert.deepEqual(soup.tensors.w.arraySync(), [[3, 3], [1, 2.75]]);
+  assert.deepEqual(Array.from(soup.tensors.ids.dataSync()), [4, 2]);
+  assert.deepEqual(soup.state, { step: 0, note: "x", weightsOnly: true });
+  // two of three: a different mean, so every run counts
+  const two = path.join(tempDir(), "two");
+  averageCheckpoints(runs.slice(1), two, { step: 0 });
+  assert.deepEqual(loadCheckpoint(two)!.tensors.w.arraySync(), [[4, 3.5], [0, 2.125]]);
+  tf.dispose([...Object.values(soup.tensors)]);
+});
+
+test("averageCheckpoints refuses runs of different models, differing integer tensors, its own source and a single run", () => {
+  const save = (tensors: Record<string, tf.Tensor>) => {
+    const dir = tempDir();
+    saveCheckpoint(dir, { tensors, state: { step: 1 } });
+    return dir;
+  };
+  const a = save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([1], "int32") });
+  const out = () => path.join(tempDir(), "out");
+  assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor2d([[1, 2]]), ids: tf.tensor1d([1], "int32") })], out(), {}), /tensor "w" is float32 \[1,2\].*has float32 \[2\]/);
+  assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]) })], out(), {}), /lacks tensor "ids"/);
+  assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([1], "int32"), b: tf.tensor1d([0]) })], out(), {}), /has tensor "b"/);
+  assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([3], "int32") })], out(), {}), /int32 tensor "ids" differs/);
+  assert.throws(() => averageCheckpoints([a, a], a, {}), /destination .* is one of the runs/);
+  assert.throws(() => averageCheckpoints([a], out(), {}), /two or more runs/);
+  assert.throws(() => averageCheckpoints([a, tempDir()], out(), {}), /no checkpoint to average/);
 });
 
 test("metrics append, survive a torn last line, and truncate after a step on resume", () => {

@@ -2,7 +2,7 @@
 import { parseArgs } from "util";
 import { Command, UsageError, intOption, numberOption } from "../command";
 import { initBackend } from "../../backend";
-import { ArithmeticRunConfig, trainArithmetic, loadArithmeticEnsemble } from "../../train/arithmetic";
+import { ArithmeticRunConfig, averageArithmeticRuns, trainArithmetic, loadArithmeticEnsemble } from "../../train/arithmetic";
 import { readConfig } from "../../train/run-dir";
 import { evaluateArithmetic } from "../../eval/arithmetic";
 import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
@@ -160,6 +160,32 @@ export const evalArithCommand: Command = {
             : ""),
       );
     }
+    return 0;
+  },
+};
+
+const AVERAGE_USAGE = `numlab average arith --checkpoint DIR --checkpoint DIR2 [--checkpoint ...] --out DIR [--float16]
+
+Write a new run in --out whose weights are the mean of the given runs' weights (a "model soup").
+The runs must share task, base, held-out split and model shape. It pays off for runs trained on
+from the same weights (--init-from one run with other seeds or --train-max) and gives noise for
+runs from different random inits: evaluate the result with numlab eval arith before using it.
+config.json is the first run's plus averageOf: [{run, step}]; the new run has no optimizer state,
+so it cannot be resumed, but --init-from can start new training from it.
+  --float16           store the averaged weights as float16`;
+
+export const averageArithCommand: Command = {
+  name: "average arith",
+  summary: "average the weights of arithmetic runs trained on from one run into a new run",
+  usage: AVERAGE_USAGE,
+  async run(args) {
+    const { values } = parseArgs({ args, options: { checkpoint: { type: "string", multiple: true }, out: { type: "string" }, float16: { type: "boolean" } } });
+    const dirs = values.checkpoint ?? [];
+    if (dirs.length < 2) throw new UsageError(`give two or more --checkpoint runs to average, got ${dirs.length}`);
+    if (!values.out) throw new UsageError("missing required option --out");
+    await initBackend({ quiet: true });
+    const { bytes } = averageArithmeticRuns(dirs, values.out, { float16: Boolean(values.float16) });
+    process.stdout.write(`averaged ${dirs.length} runs → ${values.out} (${(bytes / 1e6).toFixed(1)} MB of weights)\n`);
     return 0;
   },
 };

@@ -4,7 +4,7 @@ import { notebooksRunCommand } from "./notebooks";
 import { probeCommand } from "./probe";
 import { trainLstmCommand } from "./train-lstm";
 import { oeisDownloadCommand, oeisSizesCommand, oeisStatsCommand } from "./oeis";
-import { evalArithCommand, trainArithCommand } from "./arith";
+import { averageArithCommand, evalArithCommand, trainArithCommand } from "./arith";
 import { evalPolyCommand, trainPolyCommand } from "./poly";
 import { trainMakemoreCommand } from "./makemore";
 
@@ -19,6 +19,7 @@ export const commands: Command[] = [
   oeisDownloadCommand,
   trainArithCommand,
   evalArithCommand,
+  averageArithCommand,
   trainPolyCommand,
   evalPolyCommand,
   trainMakemoreCommand,
