@@ -221,8 +221,8 @@ function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Re
  * Average the weights of several runs of one model into a new run in `dest` (see
  * `averageCheckpoints`). The runs must share task, base and held-out split (so no member saw the
  * test numbers) and the model shape; averaging pays off for runs trained on from the same starting
- * weights (`--init-from` one run with other seeds or data), while runs from different random inits
- * average to noise. config.json is the first run's plus `averageOf: [{run, step}]`; the new run
+ * weights (`--init-from` one run with other seeds or data); runs from different random inits have
+ * unaligned weights and are not expected to average well. config.json is the first run's plus `averageOf: [{run, step}]`; the new run
  * evaluates, ships and starts new runs (`--init-from`) like any other, but cannot be resumed.
  */
 export function averageArithmeticRuns(sources: readonly string[], dest: string, options: { float16?: boolean } = {}): { config: ArithmeticRunConfig; bytes: number } {

@@ -168,8 +168,8 @@ const AVERAGE_USAGE = `numlab average arith --checkpoint DIR --checkpoint DIR2 [
 
 Write a new run in --out whose weights are the mean of the given runs' weights (a "model soup").
 The runs must share task, base, held-out split and model shape. It pays off for runs trained on
-from the same weights (--init-from one run with other seeds or --train-max) and gives noise for
-runs from different random inits: evaluate the result with numlab eval arith before using it.
+from the same weights (--init-from one run with other seeds or --train-max); runs from different
+random inits have unaligned weights: evaluate the result with numlab eval arith before using it.
 config.json is the first run's plus averageOf: [{run, step}]; the new run has no optimizer state,
 so it cannot be resumed, but --init-from can start new training from it.
   --float16           store the averaged weights as float16`;
