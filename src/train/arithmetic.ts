@@ -10,7 +10,7 @@ import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmetic
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
-import { CHECKPOINT_DIR, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
+import { CHECKPOINT_DIR, CONFIG_FILE, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
 export interface ArithmeticRunConfig {
@@ -108,7 +108,7 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     initWeights = init.weights;
     config.initFrom = init.record;
   }
-  if (options.resume && fs.existsSync(path.join(options.out, "config.json")) && readConfig<ArithmeticRunConfig>(options.out).averageOf) {
+  if (options.resume && fs.existsSync(path.join(options.out, CONFIG_FILE)) && readConfig<ArithmeticRunConfig>(options.out).averageOf) {
     throw new Error(`${options.out} is a weight average of other runs (no optimizer state to resume): start a new run with --init-from ${options.out}`);
   }
   const used = createRun(options.out, config, { resume: options.resume });
@@ -232,19 +232,18 @@ export function averageArithmeticRuns(sources: readonly string[], dest: string, 
     if (config.kind !== "arith") throw new Error(`${dir}/config.json: not an arithmetic run (kind ${String(config.kind)})`);
     return config;
   });
-  const shape = (m: TransformerConfig) => JSON.stringify({ ...m, seed: 0, dropout: 0 });
   configs.forEach((config, i) => {
     const mismatch = heldOutMismatch(config, configs[0]);
     if (mismatch) throw new Error(`${sources[i]} cannot be averaged with ${sources[0]}: ${mismatch}`);
-    if (shape(config.model) !== shape(configs[0].model)) {
-      const key = (Object.keys(config.model) as (keyof TransformerConfig)[]).find((k) => k !== "seed" && k !== "dropout" && config.model[k] !== configs[0].model[k]);
-      throw new Error(`${sources[i]} cannot be averaged with ${sources[0]}: model.${String(key ?? "(shape)")} differs (${String(key && config.model[key])} vs ${String(key && configs[0].model[key])})`);
-    }
+    // the seed and dropout rate do not change the weights' shapes
+    const keys = Object.keys({ ...config.model, ...configs[0].model }) as (keyof TransformerConfig)[];
+    const key = keys.find((k) => k !== "seed" && k !== "dropout" && config.model[k] !== configs[0].model[k]);
+    if (key) throw new Error(`${sources[i]} cannot be averaged with ${sources[0]}: model.${key} differs (${String(config.model[key])} vs ${String(configs[0].model[key])})`);
   });
   const averageOf = sources.map((dir) => ({ run: dir, step: checkpointStep(dir) }));
   const config: ArithmeticRunConfig = { ...configs[0], averageOf };
   createRun(dest, config);
-  const { bytes } = averageCheckpoints(sources, dest, { step: 0, averageOf: averageOf as unknown as Json }, options);
+  const { bytes } = averageCheckpoints(sources, dest, { step: 0 }, options);
   disposeTransformer(loadArithmeticRun(dest).model); // it loads
   return { config, bytes };
 }
