@@ -244,7 +244,6 @@ export function averageArithmeticRuns(sources: readonly string[], dest: string, 
   const config: ArithmeticRunConfig = { ...configs[0], averageOf };
   createRun(dest, config);
   const { bytes } = averageCheckpoints(sources, dest, { step: 0 }, options);
-  disposeTransformer(loadArithmeticRun(dest).model); // it loads
   return { config, bytes };
 }
 
