@@ -282,13 +282,19 @@ export function digitEmbeddings(run: ArithmeticRun, side: "source" | "target" = 
   return { vectors, labels };
 }
 
-/** The last shipped arithmetic run by name (`data/checkpoints/arith-<task>-*` in the package; a later, better run ships under a longer name), or null when absent. */
-export function shippedArithmeticRunDir(task: "addition" | "factorization"): string | null {
-  const root = path.join(__dirname, "..", "..", "data", "checkpoints");
+/**
+ * The last shipped arithmetic run by name (`arith-<task>-*` under `root`, by default the package's
+ * `data/checkpoints/`; a later, better run ships under a longer name, and numbers in names compare
+ * as numbers, so `…-cycle10` comes after `…-cycle9`), or null when absent.
+ */
+export function shippedArithmeticRunDir(
+  task: "addition" | "factorization",
+  root: string = path.join(__dirname, "..", "..", "data", "checkpoints"),
+): string | null {
   if (!fs.existsSync(root)) return null;
   const names = fs
     .readdirSync(root)
     .filter((n) => n.startsWith(`arith-${task}`) && fs.existsSync(path.join(root, n, CHECKPOINT_DIR, "manifest.json")))
-    .sort();
+    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   return names.length ? path.join(root, names[names.length - 1]) : null;
 }

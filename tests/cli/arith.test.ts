@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { averageArithCommand, evalArithCommand, trainArithCommand } from "../../src/cli/commands/arith";
 import { UsageError } from "../../src/cli/command";
-import { exportArithmeticRun, loadArithmeticRun } from "../../src/train/arithmetic";
+import { exportArithmeticRun, loadArithmeticRun, shippedArithmeticRunDir } from "../../src/train/arithmetic";
 import { readMetrics } from "../../src/train/run-dir";
 import { isPrime } from "../../src/math/primes";
 
@@ -169,4 +169,25 @@ test("average arith writes the weight average of runs trained on from one run: r
   await assert.rejects(averageArithCommand.run(["--checkpoint", b, "--checkpoint", c]), UsageError);
   [rb, rc, rs].forEach((r) => Object.values(r.model.params).forEach((t) => t.dispose()));
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("shippedArithmeticRunDir picks the last complete run of a task, comparing numbers in names as numbers", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-shipped-"));
+  try {
+    assert.equal(shippedArithmeticRunDir("factorization", path.join(root, "missing")), null);
+    assert.equal(shippedArithmeticRunDir("factorization", root), null);
+    const ship = (name: string, complete = true) => {
+      fs.mkdirSync(path.join(root, name, "checkpoint"), { recursive: true });
+      if (complete) fs.writeFileSync(path.join(root, name, "checkpoint", "manifest.json"), "{}");
+    };
+    ship("arith-addition-base10");
+    ship("arith-factorization-base60-deep10-cycle9-soup");
+    ship("arith-factorization-base60-deep10-cycle10-soup");
+    ship("arith-factorization-base60-deep10-cycle11-soup", false); // no manifest: not a complete run
+    ship("lstm-cpu");
+    assert.equal(shippedArithmeticRunDir("factorization", root), path.join(root, "arith-factorization-base60-deep10-cycle10-soup"));
+    assert.equal(shippedArithmeticRunDir("addition", root), path.join(root, "arith-addition-base10"));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
