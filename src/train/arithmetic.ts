@@ -10,6 +10,7 @@ import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmetic
 import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
+import { repoRoot } from "../data/download";
 import { CHECKPOINT_DIR, CONFIG_FILE, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
@@ -289,7 +290,7 @@ export function digitEmbeddings(run: ArithmeticRun, side: "source" | "target" = 
  */
 export function shippedArithmeticRunDir(
   task: "addition" | "factorization",
-  root: string = path.join(__dirname, "..", "..", "data", "checkpoints"),
+  root: string = path.join(repoRoot(), "data", "checkpoints"),
 ): string | null {
   if (!fs.existsSync(root)) return null;
   const names = fs
