@@ -285,8 +285,8 @@ export function digitEmbeddings(run: ArithmeticRun, side: "source" | "target" = 
 
 /**
  * The last shipped arithmetic run by name (`arith-<task>-*` under `root`, by default the package's
- * `data/checkpoints/`; a later, better run ships under a longer name, and numbers in names compare
- * as numbers, so `…-cycle10` comes after `…-cycle9`), or null when absent.
+ * `data/checkpoints/`; a later, better run ships under a name that sorts after the earlier ones, with
+ * numbers in names compared as numbers, so `…-cycle10` comes after `…-cycle9`), or null when absent.
  */
 export function shippedArithmeticRunDir(
   task: "addition" | "factorization",
