@@ -90,7 +90,7 @@ export interface Transformer {
 // ---------------------------------------------------------------------------------------------
 // Parameters
 
-function xavierUniform(rng: Rng, fanIn: number, fanOut: number, gain: number, count = fanIn * fanOut): Float32Array {
+export function xavierUniform(rng: Rng, fanIn: number, fanOut: number, gain: number, count = fanIn * fanOut): Float32Array {
   const limit = gain * Math.sqrt(6 / (fanIn + fanOut));
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = (2 * rng.next() - 1) * limit;

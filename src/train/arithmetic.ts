@@ -21,7 +21,7 @@ export interface ArithmeticRunConfig {
   /** `parts` (P > 1): compute each batch as up to P sub-batches grouped by answer length (same gradient, less padding; absent: 1). */
   train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; parts?: number; repeatMultiDigit?: number };
   /** Set when the run started from another run's weights (see `ArithmeticTrainOptions.initFrom`). */
-  initFrom?: { run: string; step: number; encoderLayers: number; decoderLayers: number };
+  initFrom?: { run: string; step: number; encoderLayers: number; decoderLayers: number; ffHidden?: number };
   /** Set when the run is the weight average of other runs (`averageArithmeticRuns`); `train` is then the first one's. */
   averageOf?: { run: string; step: number }[];
 }
@@ -41,8 +41,9 @@ export interface ArithmeticTrainOptions {
   repeatMultiDigitOnResume?: number;
   /**
    * A new run only: start from this run's trained weights instead of a fresh init. The model may
-   * have more layers than that run's (it is deepened by `deepenTransformerWeights`, same outputs at
-   * step 0); everything else in the model and the held-out split must match. The optimizer starts
+   * have more layers and wider feed-forward layers than that run's (it is grown by
+   * `deepenTransformerWeights`, same outputs at step 0); everything else in the model and the
+   * held-out split must match. The optimizer starts
    * fresh. Recorded in config.json as `initFrom`.
    */
   initFrom?: string;
@@ -210,7 +211,10 @@ function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Re
   try {
     const weights = deepenTransformerWeights(checkpoint.tensors, source.model, config.model);
     const step = (checkpoint.state as { step?: number }).step ?? 0;
-    return { weights, record: { run: dir, step, encoderLayers: source.model.encoderLayers, decoderLayers: source.model.decoderLayers } };
+    const record: NonNullable<ArithmeticRunConfig["initFrom"]> = { run: dir, step, encoderLayers: source.model.encoderLayers, decoderLayers: source.model.decoderLayers };
+    // recorded only when it grew, so earlier runs' records stay as they were
+    if (source.model.ffHidden !== config.model.ffHidden) record.ffHidden = source.model.ffHidden;
+    return { weights, record };
   } catch (err) {
     throw new Error(`--init-from ${dir}: ${(err as Error).message}`);
   } finally {

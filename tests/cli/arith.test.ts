@@ -93,20 +93,22 @@ test("train arith --parts/--schedule/--positional are recorded in config.json an
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("train arith --init-from starts a deeper run from a trained one: same outputs at step 0, recorded, split checked", async () => {
+test("train arith --init-from starts a deeper, wider run from a trained one: same outputs at step 0, recorded, split checked", async () => {
   process.env.NUMLAB_BACKEND = "cpu";
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
   const small = path.join(dir, "small");
   const deep = path.join(dir, "deep");
   const common = ["--task", "factorization", "--base", "30", "--max", "400", "--hidden", "16", "--ff", "16", "--heads", "2", "--batch", "8", "--dropout", "0", "--eval-every", "2"];
   await captureStdout(() => trainArithCommand.run([...common, "--layers", "1", "--steps", "4", "--out", small]));
-  // one step with learning rate ~0: the deeper run's first validation loss is the small run's own loss
+  // one step with learning rate ~0: the deeper run (with 40 feed-forward units instead of 16) starts with the small run's own validation loss
+  const wider = common.map((a, i) => (common[i - 1] === "--ff" ? "40" : a));
   await captureStdout(() =>
-    trainArithCommand.run([...common, "--layers", "3", "--steps", "1", "--eval-every", "1", "--lr", "1e-12", "--warmup", "0", "--init-from", small, "--out", deep]),
+    trainArithCommand.run([...wider, "--layers", "3", "--steps", "1", "--eval-every", "1", "--lr", "1e-12", "--warmup", "0", "--init-from", small, "--out", deep]),
   );
   const config = JSON.parse(fs.readFileSync(path.join(deep, "config.json"), "utf8"));
-  assert.deepEqual(config.initFrom, { run: small, step: 4, encoderLayers: 1, decoderLayers: 1 });
+  assert.deepEqual(config.initFrom, { run: small, step: 4, encoderLayers: 1, decoderLayers: 1, ffHidden: 16 });
   assert.equal(config.model.encoderLayers, 3);
+  assert.equal(config.model.ffHidden, 40);
   const [first] = readMetrics<{ valLoss: number }>(deep);
   const smallLoss = readMetrics<{ valLoss: number }>(small).at(-1)!.valLoss;
   assert.ok(Math.abs(first.valLoss - smallLoss) < 1e-4, `${first.valLoss} vs ${smallLoss}`);

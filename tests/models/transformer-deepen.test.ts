@@ -58,11 +58,48 @@ test("a deepened pre-norm transformer computes the source model's logits; added 
   assert.ok(Math.max(...Array.from(grads.grads[deep.params["encoder.1.ff.out.weight"].name].abs().dataSync())) > 0);
 });
 
+test("widening the feed-forward layers (and deepening at once) keeps the logits; added units start fresh with zero outputs and get gradients", () => {
+  const source = config();
+  Object.values(source.params).forEach((v, i) => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 200 + i))));
+  const to = { ...source.config, encoderLayers: 3, ffHidden: 40, seed: 9 };
+  const wide = createTransformer(to);
+  const weights = deepenTransformerWeights(transformerTensors(source), source.config, to);
+  loadTransformerTensors(wide, weights);
+  const a = logits(source);
+  const b = logits(wide);
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-4, `logit ${i}: ${x} vs ${b[i]}`));
+  const rows = (m: Transformer, name: string, cols: number) => {
+    const v = Array.from(m.params[name].dataSync());
+    return Array.from({ length: v.length / cols }, (_, r) => v.slice(r * cols, (r + 1) * cols));
+  };
+  // ff.in [16, 24] → [16, 40]: the first 24 columns are the trained ones, the other 16 nonzero
+  const win = rows(wide, "decoder.0.ff.in.weight", 40);
+  const sin = rows(source, "decoder.0.ff.in.weight", 24);
+  win.forEach((r, i) => assert.deepEqual(r.slice(0, 24), sin[i]));
+  assert.ok(win.every((r) => r.slice(24).every((x) => x !== 0)));
+  const bound = Math.sqrt(6 / (16 + 40)); // the wider model's own Xavier bound
+  assert.ok(win.every((r) => r.slice(24).every((x) => Math.abs(x) <= bound)));
+  assert.ok(Array.from(wide.params["decoder.0.ff.in.bias"].dataSync()).slice(24).every((x) => x === 0));
+  const wout = rows(wide, "encoder.2.ff.out.weight", 16);
+  assert.deepEqual(wout.slice(0, 24), rows(source, "encoder.1.ff.out.weight", 16));
+  assert.ok(wout.slice(24).every((r) => r.every((x) => x === 0)));
+  // layers get different added units, and the seed decides them
+  assert.notDeepEqual(rows(wide, "encoder.0.ff.in.weight", 40)[0].slice(24), win[0].slice(24));
+  const again = deepenTransformerWeights(transformerTensors(source), source.config, to)["decoder.0.ff.in.weight"].dataSync();
+  const other = deepenTransformerWeights(transformerTensors(source), source.config, { ...to, seed: 10 })["decoder.0.ff.in.weight"].dataSync();
+  assert.deepEqual(Array.from(again), Array.from(wide.params["decoder.0.ff.in.weight"].dataSync()));
+  assert.notDeepEqual(Array.from(other), Array.from(again));
+  const grads = tf.variableGrads(() => tf.mean(tf.square(transformerForward(wide, tf.tensor2d([[1, 4, 2]], undefined, "int32"), tf.tensor2d([[1, 3, 2]], undefined, "int32")))) as tf.Scalar);
+  const g = rows({ params: { x: grads.grads[wide.params["decoder.0.ff.out.weight"].name] } } as unknown as Transformer, "x", 16);
+  assert.ok(g.slice(24).some((r) => r.some((x) => x !== 0)), "the added units' output rows get gradients");
+});
+
 test("deepening refuses what would change the model: other widths, fewer layers, post-norm, missing weights", () => {
   const source = config();
   const weights = transformerTensors(source);
   assert.throws(() => deepenTransformerWeights(weights, source.config, { ...source.config, hidden: 32 }), /hidden must stay 16/);
   assert.throws(() => deepenTransformerWeights(weights, source.config, { ...source.config, encoderLayers: 1 }), /at least the source's 2 layers/);
+  assert.throws(() => deepenTransformerWeights(weights, source.config, { ...source.config, ffHidden: 20 }), /ffHidden may grow but not shrink \(source 24, got 20\)/);
   const post = config({ norm: "post" });
   assert.throws(() => deepenTransformerWeights(transformerTensors(post), post.config, { ...post.config, encoderLayers: 4 }), /only pre-norm/);
   const partial2 = { ...weights };

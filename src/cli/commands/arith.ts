@@ -35,8 +35,9 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --eval-every N      validation every N steps (default 100; also checkpoints)
   --float16           store checkpoint weights as float16
   --init-from RUN     start a new run from RUN's trained weights (same task, base, split and
-                      model width; --layers may be larger: the model is deepened so that it
-                      computes the same outputs at step 0); the optimizer starts fresh
+                      model width; --layers and --ff may be larger: the model is deepened
+                      and its feed-forward layers widened so that it computes the same
+                      outputs at step 0); the optimizer starts fresh
   --resume            continue the run in --out from its checkpoint (its saved settings
                       apply; --steps may raise the total, --dropout, --train-max and
                       --repeat-multidigit may change;
