@@ -68,29 +68,30 @@ test("widening the feed-forward layers (and deepening at once) keeps the logits;
   const a = logits(source);
   const b = logits(wide);
   a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-4, `logit ${i}: ${x} vs ${b[i]}`));
-  const rows = (m: Transformer, name: string, cols: number) => {
-    const v = Array.from(m.params[name].dataSync());
-    return Array.from({ length: v.length / cols }, (_, r) => v.slice(r * cols, (r + 1) * cols));
+  const rows = (t: tf.Tensor) => {
+    const v = Array.from(t.dataSync());
+    const cols = t.shape[1]!;
+    return Array.from({ length: t.shape[0]! }, (_, r) => v.slice(r * cols, (r + 1) * cols));
   };
   // ff.in [16, 24] → [16, 40]: the first 24 columns are the trained ones, the other 16 nonzero
-  const win = rows(wide, "decoder.0.ff.in.weight", 40);
-  const sin = rows(source, "decoder.0.ff.in.weight", 24);
+  const win = rows(wide.params["decoder.0.ff.in.weight"]);
+  const sin = rows(source.params["decoder.0.ff.in.weight"]);
   win.forEach((r, i) => assert.deepEqual(r.slice(0, 24), sin[i]));
   assert.ok(win.every((r) => r.slice(24).every((x) => x !== 0)));
   const bound = Math.sqrt(6 / (16 + 40)); // the wider model's own Xavier bound
   assert.ok(win.every((r) => r.slice(24).every((x) => Math.abs(x) <= bound)));
   assert.ok(Array.from(wide.params["decoder.0.ff.in.bias"].dataSync()).slice(24).every((x) => x === 0));
-  const wout = rows(wide, "encoder.2.ff.out.weight", 16);
-  assert.deepEqual(wout.slice(0, 24), rows(source, "encoder.1.ff.out.weight", 16));
+  const wout = rows(wide.params["encoder.2.ff.out.weight"]);
+  assert.deepEqual(wout.slice(0, 24), rows(source.params["encoder.1.ff.out.weight"]));
   assert.ok(wout.slice(24).every((r) => r.every((x) => x === 0)));
   // layers get different added units, and the seed decides them
-  assert.notDeepEqual(rows(wide, "encoder.0.ff.in.weight", 40)[0].slice(24), win[0].slice(24));
+  assert.notDeepEqual(rows(wide.params["encoder.0.ff.in.weight"])[0].slice(24), win[0].slice(24));
   const again = deepenTransformerWeights(transformerTensors(source), source.config, to)["decoder.0.ff.in.weight"].dataSync();
   const other = deepenTransformerWeights(transformerTensors(source), source.config, { ...to, seed: 10 })["decoder.0.ff.in.weight"].dataSync();
   assert.deepEqual(Array.from(again), Array.from(wide.params["decoder.0.ff.in.weight"].dataSync()));
   assert.notDeepEqual(Array.from(other), Array.from(again));
   const grads = tf.variableGrads(() => tf.mean(tf.square(transformerForward(wide, tf.tensor2d([[1, 4, 2]], undefined, "int32"), tf.tensor2d([[1, 3, 2]], undefined, "int32")))) as tf.Scalar);
-  const g = rows({ params: { x: grads.grads[wide.params["decoder.0.ff.out.weight"].name] } } as unknown as Transformer, "x", 16);
+  const g = rows(grads.grads[wide.params["decoder.0.ff.out.weight"].name]);
   assert.ok(g.slice(24).some((r) => r.some((x) => x !== 0)), "the added units' output rows get gradients");
 });
 
