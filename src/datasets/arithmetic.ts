@@ -28,6 +28,12 @@ export interface ArithmeticDataConfig {
    * training numbers is what keeps a model from memorizing the 90% it sees.
    */
   trainMax?: number;
+  /**
+   * factorization with `trainMax` > max: also train on the numbers in (max, trainMax] that have more
+   * digits than max (their problems are longer than any held-out one; in base 60 with max 2^16, the
+   * four-digit n ≥ 216,000). Answers must still fit the held-out answer length. Absent: false.
+   */
+  trainLonger?: boolean;
 }
 
 export interface ArithmeticProblem {
@@ -51,13 +57,14 @@ export interface ArithmeticData {
   problem(key: number): ArithmeticProblem;
   /** Token ids `<sos> … <eos>` of the problem and of its answer. */
   encode(problem: ArithmeticProblem): { source: number[]; target: number[] };
-  /** Longest source and target in tokens (for the model's maxLength). */
+  /** Longest source and target in tokens (for the model's maxLength; with `trainLonger` the source is a training number's). */
   maxSourceLength: number;
   maxTargetLength: number;
   /**
    * factorization with `trainMax` > max: the numbers in (max, trainMax] left out of training
-   * because n itself has more digits than max (in base 60, every n ≥ 216,000 when max = 2^16) or
-   * because its answer is longer than any in [2, max]; `largest` is the largest training number.
+   * because n itself has more digits than max (in base 60, every n ≥ 216,000 when max = 2^16;
+   * none with `trainLonger`) or because its answer is longer than any in [2, max]; `largest` is
+   * the largest training number.
    */
   trainMaxLeftOut?: { longerProblem: number; longerAnswer: number; largest: number };
 }
@@ -72,6 +79,8 @@ function checkConfig(c: ArithmeticDataConfig): void {
     if (c.task !== "factorization") throw new Error(`trainMax applies to factorization only (task "${c.task}")`);
     if (!(Number.isInteger(c.trainMax) && c.trainMax >= c.max && c.trainMax <= 1 << 26)) throw new Error(`trainMax must be an integer in [max = ${c.max}, 2^26], got ${c.trainMax}`);
   }
+  if (c.trainLonger !== undefined && typeof c.trainLonger !== "boolean") throw new Error(`trainLonger must be true or false, got ${String(c.trainLonger)}`);
+  if (c.trainLonger && !(c.trainMax !== undefined && c.trainMax > c.max)) throw new Error(`trainLonger needs a trainMax above max = ${c.max} (got ${c.trainMax ?? "none"})`);
 }
 
 /** The keys of all problems of a task. */
@@ -120,7 +129,7 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
   });
   // lengths: the largest operands give the longest source; for factorization the longest answer is the power of 2
   const digits = (n: number) => tokenizer.encodeNumber(n).length;
-  const maxSourceLength = config.task === "addition" ? 3 + 2 * digits(config.max - 1) : 2 + digits(config.max);
+  let maxSourceLength = config.task === "addition" ? 3 + 2 * digits(config.max - 1) : 2 + digits(config.max);
   const answerLength = (n: number) => {
     let length = 1; // <sos>, then digits and separators, then <eos>
     for (let x = n; x > 1; x /= (spf as Uint32Array)[x]) length += digits((spf as Uint32Array)[x]) + 1;
@@ -139,11 +148,15 @@ export function arithmeticData(partial: Partial<ArithmeticDataConfig> & Pick<Ari
     const extra: number[] = [];
     const leftOut = { longerProblem: 0, longerAnswer: 0, largest: split.train[split.train.length - 1] ?? 0 };
     for (let n = config.max + 1; n <= config.trainMax; n++) {
-      if (2 + digits(n) > maxSourceLength) leftOut.longerProblem++;
+      if (!config.trainLonger && 2 + digits(n) > maxSourceLength) leftOut.longerProblem++;
       else if (answerLength(n) > maxTargetLength) leftOut.longerAnswer++;
       else extra.push(n);
     }
     if (extra.length > 0) leftOut.largest = extra[extra.length - 1];
+    // with trainLonger the longest problem is a training number's; it is never longer than the
+    // longest answer (a problem has at most as many digits as its factors together), so the
+    // model's maxLength, max(source, target) + 2, does not change
+    maxSourceLength = Math.max(maxSourceLength, 2 + digits(leftOut.largest));
     const train = new Int32Array(split.train.length + extra.length);
     train.set(split.train);
     train.set(extra, split.train.length);

@@ -8,6 +8,7 @@ import { UsageError } from "../../src/cli/command";
 import { exportArithmeticRun, loadArithmeticRun, shippedArithmeticRunDir } from "../../src/train/arithmetic";
 import { readMetrics } from "../../src/train/run-dir";
 import { isPrime } from "../../src/math/primes";
+import { arithmeticData } from "../../src/datasets/arithmetic";
 
 async function captureStdout(f: () => Promise<unknown>): Promise<string> {
   const write = process.stdout.write.bind(process.stdout);
@@ -90,6 +91,27 @@ test("train arith --parts/--schedule/--positional are recorded in config.json an
   assert.ok(!fs.existsSync(path.join(dir, "add")));
   await assert.rejects(trainArithCommand.run([...common, "--schedule", "linear"]), UsageError);
   await assert.rejects(trainArithCommand.run([...common, "--positional", "rotary"]), UsageError);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("train arith --train-longer trains on numbers with more digits than --max; fixed when the run starts", async () => {
+  process.env.NUMLAB_BACKEND = "cpu";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-arith-cli-"));
+  const out = path.join(dir, "run");
+  // base 2: every n ≤ 300 has at most nine digits; 512..600 have ten
+  const common = ["--task", "factorization", "--base", "2", "--max", "300", "--hidden", "16", "--ff", "16", "--heads", "2", "--layers", "1", "--batch", "8", "--eval-every", "2", "--out", out];
+  await assert.rejects(trainArithCommand.run([...common, "--train-longer", "--steps", "2"]), /--train-longer needs --task factorization and a --train-max/);
+  await captureStdout(() => trainArithCommand.run([...common, "--train-max", "600", "--train-longer", "--steps", "2"]));
+  const run = loadArithmeticRun(out);
+  assert.equal(run.config.data.trainLonger, true);
+  assert.ok(run.data.split.train.includes(599) && run.data.split.test.every((n) => n <= 300));
+  assert.equal(run.data.maxSourceLength, 2 + 10);
+  await assert.rejects(trainArithCommand.run([...common.slice(2), "--resume", "--steps", "4", "--train-longer"]), /--train-longer is set when a run starts/);
+  // the model's length does not grow with the problems: answers, which must fit, are longer still
+  assert.equal(run.config.model.maxLength, arithmeticData({ task: "factorization", base: 2, max: 300 }).maxTargetLength + 2);
+  await captureStdout(() => trainArithCommand.run([...common.slice(2), "--resume", "--steps", "4", "--train-max", "1000"]));
+  assert.deepEqual(readMetrics<{ step: number }>(out).map((r) => r.step), [2, 4]);
+  assert.ok(loadArithmeticRun(out).data.split.train.includes(1000));
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -92,6 +92,31 @@ test("trainMax stops where numbers get more digits than max, and says so", () =>
   assert.match(notice ?? "", /the largest training number is 26,999/);
 });
 
+test("trainLonger also trains on numbers with more digits than max, never on a test number", () => {
+  const base = { task: "factorization" as const, max: 4096, base: 30, trainMax: 30000 };
+  const short = arithmeticData(base);
+  const long = arithmeticData({ ...base, trainLonger: true });
+  assert.deepEqual(long.split.test, short.split.test);
+  const train = long.split.train;
+  // 27,000 = 30^3 and up are four base-30 digits: now in, unless their answers are too long
+  assert.ok(train.includes(27000) && train.includes(29999) && train.includes(29989)); // 29,989 is prime
+  assert.ok(!train.includes(27648)); // 2^10 · 3^3: thirteen factors, longer than 2^12's twelve
+  assert.equal(train.length, short.split.train.length + train.filter((n) => n >= 27000).length);
+  assert.equal(long.trainMaxLeftOut?.longerProblem, 0);
+  assert.equal(long.trainMaxLeftOut?.largest, train[train.length - 1]);
+  assert.equal(trainMaxNotice(long), null);
+  assert.equal(short.maxSourceLength, 2 + 3);
+  assert.equal(long.maxSourceLength, 2 + 4);
+  assert.equal(long.maxTargetLength, short.maxTargetLength);
+  assert.ok(long.maxSourceLength <= long.maxTargetLength); // so the model's maxLength stays as it was
+  for (const n of train.filter((x) => x >= 27000)) {
+    const enc = long.encode(long.problem(n));
+    assert.ok(enc.source.length <= long.maxSourceLength && enc.target.length <= long.maxTargetLength, `n = ${n}`);
+  }
+  assert.throws(() => arithmeticData({ task: "factorization", max: 4096, trainLonger: true }), /trainLonger needs a trainMax above max = 4096/);
+  assert.throws(() => arithmeticData({ task: "factorization", max: 4096, trainMax: 4096, trainLonger: true }), /trainLonger needs a trainMax/);
+});
+
 test("repeatMultiDigit lists the numbers with two multi-digit prime factors K times, and only training numbers", () => {
   // base 30: 103 x 251 and 31 x 31 have two two-digit factors; 2 x 2 x 3 x 251 and the prime 251 have one
   assert.ok(hasTwoMultiDigitFactors([103, 251], 30) && hasTwoMultiDigitFactors([31, 31], 30) && hasTwoMultiDigitFactors([2, 30 + 1, 37], 30));

@@ -18,6 +18,9 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
                       problem and answer, than the numbers of [2, max] (in base 60 with max 2^16:
                       nothing above 215,999; a notice says what was left out); the test split
                       stays the held-out share of [2, max] (default: max)
+  --train-longer      with --train-max: also train on the n in (max, M] with more digits than
+                      max (longer problems than any held-out one, e.g. the four-digit n ≥ 216,000
+                      in base 60); answers must still fit. Set when a run starts
   --repeat-multidigit K
                       factorization: draw the training numbers with two or more multi-digit prime
                       factors in the base (second-largest prime factor ≥ base, e.g. 103 x 251 in
@@ -55,6 +58,7 @@ export const trainArithCommand: Command = {
         base: { type: "string" },
         max: { type: "string" },
         "train-max": { type: "string" },
+        "train-longer": { type: "boolean" },
         "repeat-multidigit": { type: "string" },
         "init-from": { type: "string" },
         "test-fraction": { type: "string" },
@@ -77,6 +81,8 @@ export const trainArithCommand: Command = {
     const repeat = values["repeat-multidigit"] === undefined ? undefined : intOption(values["repeat-multidigit"], "--repeat-multidigit", 1, 1);
     if (repeat !== undefined && repeat > 1 && task !== "factorization") throw new UsageError("--repeat-multidigit applies to --task factorization only");
     if (values.resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
+    if (values["train-longer"] && values.resume) throw new UsageError("--train-longer is set when a run starts (the run's own setting applies on --resume)");
+    if (values["train-longer"] && !(trainMax !== undefined && task === "factorization")) throw new UsageError("--train-longer needs --task factorization and a --train-max above --max");
     await initBackend();
     const result = await trainArithmetic({
       data: {
@@ -86,6 +92,7 @@ export const trainArithCommand: Command = {
         testFraction: numberOption(values["test-fraction"], "--test-fraction", 0.1),
         splitSeed: intOption(values["split-seed"], "--split-seed", 0),
         ...(trainMax === undefined ? {} : { trainMax }),
+        ...(values["train-longer"] ? { trainLonger: true } : {}),
       },
       model: { ...settings.model, positional },
       train: {
