@@ -36,6 +36,12 @@ export interface ArithmeticEvaluation {
    * data's own base.
    */
   byFactorDigits: { base: number; twoMultiDigit: ArithmeticGroupScore; others: ArithmeticGroupScore } | null;
+  /**
+   * The problems grouped by how many digits their largest operand has in the data's base (n for
+   * factorization, the longer addend for addition), fewest digits first; groups without problems are
+   * left out.
+   */
+  byInputDigits: ArithmeticDigitScore[];
   /** A few examples: input text, best candidate text, right or not. */
   examples: { input: string; prediction: string; correct: boolean }[];
 }
@@ -44,6 +50,14 @@ export interface ArithmeticEvaluation {
 export interface ArithmeticGroupScore {
   n: number;
   correctFactorization: number;
+}
+
+/** One digit-count group of `byInputDigits`: its size, top-1 and any-of-k share of right answers. */
+export interface ArithmeticDigitScore {
+  digits: number;
+  n: number;
+  top1: number;
+  anyOfK: number;
 }
 
 /** Is this candidate a right answer to the problem with these operands? */
@@ -97,12 +111,16 @@ export function evaluateArithmetic(
   const perBeam = new Array(beams).fill(0);
   const perBeamProduct = new Array(beams).fill(0);
   const groups = { twoMultiDigit: { n: 0, right: 0 }, others: { n: 0, right: 0 } };
+  const byDigits = new Map<number, { n: number; top1: number; any: number }>();
   const examples: ArithmeticEvaluation["examples"] = [];
   problems.forEach((p, i) => {
     const judged = results[i].map((c) => judgeCandidate(task, p.operands, tok.decodeNumbers(c.tokens)));
     if (judged[0]?.correct) top1++;
     const right = judged.some((j) => j.correct);
     if (right) any++;
+    const digits = tok.encodeNumber(Math.max(...p.operands)).length;
+    const d = byDigits.get(digits) ?? { n: 0, top1: 0, any: 0 };
+    byDigits.set(digits, { n: d.n + 1, top1: d.top1 + (judged[0]?.correct ? 1 : 0), any: d.any + (right ? 1 : 0) });
     if (judged.some((j) => j.correctProduct)) anyProduct++;
     judged.forEach((j, b) => {
       if (j.correct) perBeam[b]++;
@@ -137,6 +155,7 @@ export function evaluateArithmetic(
     perBeamCorrectProduct: task === "factorization" ? perBeamProduct.map(share) : null,
     predictedAsPrime: task === "factorization" ? asPrime : null,
     byFactorDigits: task === "factorization" ? { base: groupBase, twoMultiDigit: groupScore(groups.twoMultiDigit), others: groupScore(groups.others) } : null,
+    byInputDigits: [...byDigits.entries()].sort(([a], [b]) => a - b).map(([digits, d]) => ({ digits, n: d.n, top1: d.top1 / d.n, anyOfK: d.any / d.n })),
     examples,
   };
 }

@@ -32,10 +32,18 @@ test("train arith → eval arith --json prints the documented record; --resume c
   assert.deepEqual(readMetrics<{ step: number }>(out).map((r) => r.step), [2, 4]);
   const text = await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "3", "--limit", "12", "--json"]));
   const record = JSON.parse(text.trim());
-  assert.deepEqual(Object.keys(record), ["task", "top1", "anyOfK", "correctProduct", "correctFactorization", "n"]);
+  assert.deepEqual(Object.keys(record), ["task", "top1", "anyOfK", "correctProduct", "correctFactorization", "n", "byInputDigits"]);
   assert.equal(record.task, "factorization");
   assert.equal(record.n, 12);
   assert.ok(record.top1 <= record.anyOfK && record.correctFactorization <= record.correctProduct);
+  // the digit groups cover the 12 numbers: in base 7 the first test numbers have one to three digits
+  const first12 = Array.from(loadArithmeticRun(out).data.split.test.slice(0, 12));
+  const digitCounts = new Map<number, number>();
+  first12.forEach((n) => digitCounts.set(n.toString(7).length, (digitCounts.get(n.toString(7).length) ?? 0) + 1));
+  assert.deepEqual(
+    record.byInputDigits.map((g: { digits: number; n: number }) => [g.digits, g.n]),
+    [...digitCounts.entries()].sort(([a], [b]) => a - b),
+  );
   // the text output splits correct factorization by factor digits; in base 2 every composite is "hard"
   const plain = await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "3", "--limit", "12", "--group-base", "2"]));
   const m = /multi-digit prime factors in base 2 \((\d+)\) .*the others \((\d+)\)/.exec(plain);
@@ -43,7 +51,9 @@ test("train arith → eval arith --json prints the documented record; --resume c
   const run12 = loadArithmeticRun(out).data.split.test.slice(0, 12);
   assert.equal(Number(m[1]), run12.filter((n) => !isPrime(n)).length);
   assert.equal(Number(m[1]) + Number(m[2]), 12);
-  assert.match(await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--limit", "12"])), /multi-digit prime factors in base 7 \(/);
+  const text7 = await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--limit", "12"]));
+  assert.match(text7, /multi-digit prime factors in base 7 \(/);
+  assert.match(text7, new RegExp(`by digits of n in base 7 \\(any of 1 \\| top-1\\): ${[...digitCounts.entries()].sort(([a], [b]) => a - b).map(([d, c]) => `${d} \\(${c}\\) `).join(".* · ")}`));
   await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--group-base", "1"]), /--group-base must be an integer ≥ 2/);
   assert.match(await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "2", "--limit", "4", "--length-penalty", "0"])), /2 beams \(length penalty 0\)/);
   await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--length-penalty", "short"]), /--length-penalty must be a number, got "short"/);

@@ -66,6 +66,19 @@ test("evaluation figures equal a recount from the decoded beams", () => {
   assert.ok(hard.n > 0 && easy.n > 0);
   assert.equal(r.byFactorDigits?.twoMultiDigit.correctFactorization, hard.right / hard.n);
   assert.equal(r.byFactorDigits?.others.correctFactorization, easy.right / easy.n);
+  // by digits of n in base 7 (the test numbers up to 200 have one to three)
+  const byDigits = new Map<number, { n: number; top: number; any: number }>();
+  keys.forEach((n, i) => {
+    const parsed = beams[i].map((c) => data.tokenizer.decodeNumbers(c.tokens));
+    const ok = parsed.map((p) => p !== null && p.reduce((a, b) => a * b, 1) === n && p.every(isPrime));
+    const g = byDigits.get(n.toString(7).length) ?? { n: 0, top: 0, any: 0 };
+    byDigits.set(n.toString(7).length, { n: g.n + 1, top: g.top + (ok[0] ? 1 : 0), any: g.any + (ok.some(Boolean) ? 1 : 0) });
+  });
+  assert.deepEqual(
+    r.byInputDigits,
+    [...byDigits.entries()].sort(([a], [b]) => a - b).map(([digits, g]) => ({ digits, n: g.n, top1: g.top / g.n, anyOfK: g.any / g.n })),
+  );
+  assert.ok(r.byInputDigits.length >= 2 && r.byInputDigits.some((g) => g.anyOfK > 0));
 });
 
 test("lengthPenalty reaches beam search: top-1 follows the candidates ranked by log-probability (α = 0)", () => {

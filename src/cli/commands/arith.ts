@@ -121,8 +121,10 @@ export const trainArithCommand: Command = {
 const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--length-penalty A] [--limit N] [--group-base B] [--json]
 
 Evaluate a run on its own held-out split with beam search. Prints
-{"task","top1","anyOfK","correctProduct","correctFactorization","n"} with --json
-(the last two are null for addition). Beam candidates are ranked by logProb / length^A: the
+{"task","top1","anyOfK","correctProduct","correctFactorization","n","byInputDigits"} with --json
+(correctProduct and correctFactorization are null for addition; byInputDigits is
+[{"digits","n","top1","anyOfK"}], the problems grouped by the digits of their largest operand in
+the run's base). Beam candidates are ranked by logProb / length^A: the
 default A = 1 is the mean log-probability per token, A = 0 keeps the k most probable answers.
 For factorization the text output also splits correct factorization between the numbers
 with two or more multi-digit prime factors in base B (second-largest prime factor ≥ B; default B:
@@ -151,7 +153,7 @@ export const evalArithCommand: Command = {
     const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase, lengthPenalty });
     if (values.json) {
       process.stdout.write(
-        JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n }) + "\n",
+        JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n, byInputDigits: r.byInputDigits }) + "\n",
       );
     } else {
       const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(2)}%`);
@@ -165,7 +167,10 @@ export const evalArithCommand: Command = {
                   `(${r.byFactorDigits.twoMultiDigit.n}) ${pct(r.byFactorDigits.twoMultiDigit.correctFactorization)}   ` +
                   `the others (${r.byFactorDigits.others.n}) ${pct(r.byFactorDigits.others.correctFactorization)}\n`
                 : "")
-            : ""),
+            : "") +
+          `  by digits of ${r.task === "factorization" ? "n" : "the longer addend"} in base ${data.config.base} (any of ${r.beams} | top-1): ` +
+          r.byInputDigits.map((g) => `${g.digits} (${g.n}) ${pct(g.anyOfK)} | ${pct(g.top1)}`).join(" · ") +
+          "\n",
       );
     }
     return 0;
