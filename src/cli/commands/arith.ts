@@ -118,13 +118,13 @@ export const trainArithCommand: Command = {
   },
 };
 
-const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--length-penalty A] [--limit N] [--group-base B] [--json]
+const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--length-penalty A] [--limit N] [--group-base B] [--json [--by-digits]]
 
 Evaluate a run on its own held-out split with beam search. Prints
-{"task","top1","anyOfK","correctProduct","correctFactorization","n","byInputDigits"} with --json
-(correctProduct and correctFactorization are null for addition; byInputDigits is
-[{"digits","n","top1","anyOfK"}], the problems grouped by the digits of their largest operand in
-the run's base). Beam candidates are ranked by logProb / length^A: the
+{"task","top1","anyOfK","correctProduct","correctFactorization","n"} with --json
+(the last two are null for addition). The text output, and the --json record with --by-digits as
+"byInputDigits": [{"digits","n","top1","anyOfK"}], also give the scores by how many digits the
+largest operand (n, or the longer addend) has in the run's base. Beam candidates are ranked by logProb / length^A: the
 default A = 1 is the mean log-probability per token, A = 0 keeps the k most probable answers.
 For factorization the text output also splits correct factorization between the numbers
 with two or more multi-digit prime factors in base B (second-largest prime factor ≥ B; default B:
@@ -139,7 +139,7 @@ export const evalArithCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, "length-penalty": { type: "string" }, json: { type: "boolean" } },
+      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, "length-penalty": { type: "string" }, json: { type: "boolean" }, "by-digits": { type: "boolean" } },
     });
     const dirs = values.checkpoint ?? [];
     if (dirs.length === 0) throw new UsageError("missing required option --checkpoint");
@@ -153,7 +153,7 @@ export const evalArithCommand: Command = {
     const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase, lengthPenalty });
     if (values.json) {
       process.stdout.write(
-        JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n, byInputDigits: r.byInputDigits }) + "\n",
+        JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n, ...(values["by-digits"] ? { byInputDigits: r.byInputDigits } : {}) }) + "\n",
       );
     } else {
       const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(2)}%`);
