@@ -44,6 +44,14 @@ export interface ArithmeticEvaluation {
   byInputDigits: ArithmeticDigitScore[];
   /** A few examples: input text, best candidate text, right or not. */
   examples: { input: string; prediction: string; correct: boolean }[];
+  /** With `keepCandidates`: every problem's operands and its k candidates, best first, as decoded (null otherwise). */
+  candidates: ArithmeticCandidates[] | null;
+}
+
+/** One problem's beam-search output: the operands and the candidates in score order, each as text, as numbers (null when it does not parse) and with its log-probability and score. */
+export interface ArithmeticCandidates {
+  operands: number[];
+  beams: { text: string; numbers: number[] | null; logProb: number; score: number }[];
 }
 
 /** How many numbers a group has and the share of them with a correct factorization among the k beams (NaN when empty). */
@@ -86,6 +94,8 @@ export function evaluateArithmetic(
     groupBase?: number;
     /** Exponent α of beam search's length normalization (default 1; 0 ranks candidates by log-probability: see `BeamSearchOptions`). */
     lengthPenalty?: number;
+    /** Keep every problem's decoded candidates in `candidates` (for `eval arith --predictions`). */
+    keepCandidates?: boolean;
   } = {},
 ): ArithmeticEvaluation {
   const beams = options.beams ?? 1;
@@ -113,7 +123,12 @@ export function evaluateArithmetic(
   const groups = { twoMultiDigit: { n: 0, right: 0 }, others: { n: 0, right: 0 } };
   const byDigits = new Map<number, { n: number; top1: number; any: number }>();
   const examples: ArithmeticEvaluation["examples"] = [];
+  const candidates: ArithmeticCandidates[] | null = options.keepCandidates ? [] : null;
   problems.forEach((p, i) => {
+    candidates?.push({
+      operands: [...p.operands],
+      beams: results[i].map((c) => ({ text: tok.toText(c.tokens), numbers: tok.decodeNumbers(c.tokens), logProb: c.logProb, score: c.score })),
+    });
     const judged = results[i].map((c) => judgeCandidate(task, p.operands, tok.decodeNumbers(c.tokens)));
     if (judged[0]?.correct) top1++;
     const right = judged.some((j) => j.correct);
@@ -157,6 +172,7 @@ export function evaluateArithmetic(
     byFactorDigits: task === "factorization" ? { base: groupBase, twoMultiDigit: groupScore(groups.twoMultiDigit), others: groupScore(groups.others) } : null,
     byInputDigits: [...byDigits.entries()].sort(([a], [b]) => a - b).map(([digits, d]) => ({ digits, n: d.n, top1: d.top1 / d.n, anyOfK: d.any / d.n })),
     examples,
+    candidates,
   };
 }
 

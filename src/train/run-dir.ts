@@ -20,7 +20,8 @@ export const METRICS_FILE = "metrics.jsonl";
 export const CHECKPOINT_DIR = "checkpoint";
 const PREVIOUS_DIR = "checkpoint.prev";
 
-function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/** Write `data` to `file` through a fsynced temporary file renamed into place: a crash leaves the old file or the new one, never half of one. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, "w");
   try {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { averageArithCommand, evalArithCommand, trainArithCommand } from "../../src/cli/commands/arith";
 import { UsageError } from "../../src/cli/command";
 import { exportArithmeticRun, loadArithmeticRun, shippedArithmeticRunDir } from "../../src/train/arithmetic";
@@ -57,6 +58,34 @@ test("train arith → eval arith --json prints the documented record; --resume c
   await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--group-base", "1"]), /--group-base must be an integer ≥ 2/);
   assert.match(await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "2", "--limit", "4", "--length-penalty", "0"])), /2 beams \(length penalty 0\)/);
   await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--length-penalty", "short"]), /--length-penalty must be a number, got "short"/);
+  // --predictions writes every held-out problem's k candidates; recomputing the scores from them by arithmetic gives the printed record
+  const predictions = path.join(dir, "predictions.jsonl");
+  const scored = JSON.parse((await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "3", "--limit", "12", "--json", "--predictions", predictions]))).trim());
+  const lines = fs.readFileSync(predictions, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { operands: number[]; beams: { text: string; numbers: number[] | null; logProb: number; score: number }[] });
+  assert.deepEqual(lines.map((l) => l.operands[0]), first12);
+  const factorsRight = (n: number, f: number[] | null) => f !== null && f.reduce((a, b) => a * b, 1) === n && f.every(isPrime);
+  for (const l of lines) {
+    assert.ok(l.beams.length >= 1 && l.beams.length <= 3);
+    assert.equal(new Set(l.beams.map((b) => b.text)).size, l.beams.length, "distinct candidates");
+    l.beams.forEach((b, i) => i === 0 || assert.ok(l.beams[i - 1].score >= b.score, "sorted by score"));
+    // the numbers are the text read in base 7 ("2 x 2 x 3"), or null when the text is not such a product
+    const read = (t: string) => (/^[0-6]+( x [0-6]+)*$/.test(t) ? t.split(" x ").map((d) => parseInt(d, 7)) : null);
+    l.beams.forEach((b) => assert.deepEqual(b.numbers, read(b.text), b.text));
+  }
+  assert.ok(lines.some((l) => l.beams.some((b) => b.numbers !== null)), "some candidates parse");
+  assert.equal(lines.filter((l) => l.beams.some((b) => factorsRight(l.operands[0], b.numbers))).length / 12, scored.correctFactorization);
+  assert.equal(lines.filter((l) => factorsRight(l.operands[0], l.beams[0]?.numbers ?? null)).length / 12, scored.top1);
+  // and the stand-alone checker (Python, its own base-7 reader and primality test) agrees
+  const checker = spawnSync("python3", [path.join(__dirname, "../../scripts/check-factorization-predictions.py"), predictions, "--base", "7"], { encoding: "utf8" });
+  if (checker.error === undefined) {
+    assert.equal(checker.status, 0, checker.stderr);
+    const checked = JSON.parse(checker.stdout);
+    for (const key of ["n", "top1", "anyOfK", "correctProduct", "correctFactorization"]) assert.equal(checked[key], scored[key], key);
+    fs.appendFileSync(predictions, JSON.stringify({ operands: [first12[0]], beams: [] }) + "\n");
+    const twice = spawnSync("python3", [path.join(__dirname, "../../scripts/check-factorization-predictions.py"), predictions, "--base", "7"], { encoding: "utf8" });
+    assert.equal(twice.status, 1);
+    assert.match(twice.stderr, /a number appears twice/);
+  }
   const shipped = path.join(dir, "arith-factorization-test");
   const { bytes } = exportArithmeticRun(out, shipped, { float16: true });
   assert.ok(bytes > 0);

@@ -3,7 +3,7 @@ import { parseArgs } from "util";
 import { Command, UsageError, intOption, numberOption } from "../command";
 import { initBackend } from "../../backend";
 import { ArithmeticRunConfig, averageArithmeticRuns, trainArithmetic, loadArithmeticEnsemble } from "../../train/arithmetic";
-import { readConfig } from "../../train/run-dir";
+import { readConfig, writeFileAtomic } from "../../train/run-dir";
 import { evaluateArithmetic } from "../../eval/arithmetic";
 import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
 
@@ -118,7 +118,7 @@ export const trainArithCommand: Command = {
   },
 };
 
-const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--length-penalty A] [--limit N] [--group-base B] [--json [--by-digits]]
+const EVAL_USAGE = `numlab eval arith --checkpoint DIR [--checkpoint DIR2 ...] [--beams K] [--length-penalty A] [--limit N] [--group-base B] [--json [--by-digits]] [--predictions FILE]
 
 Evaluate a run on its own held-out split with beam search. Prints
 {"task","top1","anyOfK","correctProduct","correctFactorization","n"} with --json
@@ -130,7 +130,10 @@ For factorization the text output also splits correct factorization between the 
 with two or more multi-digit prime factors in base B (second-largest prime factor ≥ B; default B:
 the run's base) and the others.
 Several --checkpoint runs (same task, base and held-out split) decode together as an ensemble:
-each step uses the mean of their probabilities.`;
+each step uses the mean of their probabilities.
+  --predictions FILE  also write the decoded candidates, one JSON line per held-out problem:
+                      {"operands": [n], "beams": [{"text", "numbers", "logProb", "score"}, ...]}, best first,
+                      so the scores can be recomputed from the model's outputs by plain arithmetic.`;
 
 export const evalArithCommand: Command = {
   name: "eval arith",
@@ -139,7 +142,7 @@ export const evalArithCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, "length-penalty": { type: "string" }, json: { type: "boolean" }, "by-digits": { type: "boolean" } },
+      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, "length-penalty": { type: "string" }, json: { type: "boolean" }, "by-digits": { type: "boolean" }, predictions: { type: "string" } },
     });
     const dirs = values.checkpoint ?? [];
     if (dirs.length === 0) throw new UsageError("missing required option --checkpoint");
@@ -150,7 +153,8 @@ export const evalArithCommand: Command = {
     const { models, data } = loadArithmeticEnsemble(dirs);
     const keys = data.split.test;
     const limit = intOption(values.limit, "--limit", keys.length, 1);
-    const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase, lengthPenalty });
+    const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase, lengthPenalty, keepCandidates: values.predictions !== undefined });
+    if (values.predictions !== undefined) writeFileAtomic(values.predictions, (r.candidates ?? []).map((c) => JSON.stringify(c) + "\n").join(""));
     if (values.json) {
       process.stdout.write(
         JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n, ...(values["by-digits"] ? { byInputDigits: r.byInputDigits } : {}) }) + "\n",
