@@ -11,7 +11,7 @@ import { Transformer, TransformerConfig, createTransformer, disposeTransformer, 
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
 import { repoRoot } from "../data/download";
-import { CHECKPOINT_DIR, CONFIG_FILE, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig } from "./run-dir";
+import { CHECKPOINT_DIR, CONFIG_FILE, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig, SaveOptions } from "./run-dir";
 import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
 export interface ArithmeticRunConfig {
@@ -230,7 +230,7 @@ function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Re
  * unaligned weights and are not expected to average well. config.json is the first run's plus `averageOf: [{run, step}]`; the new run
  * evaluates, ships and starts new runs (`--init-from`) like any other, but cannot be resumed.
  */
-export function averageArithmeticRuns(sources: readonly string[], dest: string, options: { float16?: boolean } = {}): { config: ArithmeticRunConfig; bytes: number } {
+export function averageArithmeticRuns(sources: readonly string[], dest: string, options: SaveOptions = {}): { config: ArithmeticRunConfig; bytes: number } {
   if (sources.length < 2) throw new Error(`averageArithmeticRuns: give two or more runs to average, got ${sources.length}`);
   const configs = sources.map((dir) => {
     const config = readConfig<ArithmeticRunConfig>(dir);

@@ -8,6 +8,7 @@ import {
   appendMetrics,
   assertFiniteLoss,
   averageCheckpoints,
+  checkpointBytes,
   createRun,
   exportRunWeights,
   fromFloat16Bits,
@@ -78,6 +79,22 @@ test("a truncated tensors.bin is reported with the file name", () => {
   const bin = path.join(dir, "checkpoint", "tensors.bin");
   fs.truncateSync(bin, 50);
   assert.throws(() => loadCheckpoint(dir), (err: Error) => err.message.includes(bin) && /truncated/.test(err.message));
+});
+
+test("gzip storage is lossless, smaller for float16-derived weights, and a truncated file is named", () => {
+  const dir = tempDir();
+  // averages of float16 values leave most low mantissa bits zero, as in a weight soup
+  const values = Float32Array.from({ length: 4096 }, (_, i) => (fromFloat16Bits(toFloat16Bits(Math.sin(i))) + fromFloat16Bits(toFloat16Bits(Math.cos(i)))) / 2);
+  saveCheckpoint(dir, { tensors: { w: tf.tensor1d(values), n: tf.tensor1d([1, 2, 3], "int32") }, state: { step: 1 } }, { gzip: true });
+  const gz = path.join(dir, "checkpoint", "tensors.bin.gz");
+  assert.ok(!fs.existsSync(path.join(dir, "checkpoint", "tensors.bin")));
+  assert.ok(checkpointBytes(dir) === fs.statSync(gz).size && checkpointBytes(dir) < values.length * 4 * 0.8, `${checkpointBytes(dir)} bytes`);
+  const back = loadCheckpoint(dir)!;
+  assert.deepEqual(back.tensors.w.dataSync(), values);
+  assert.deepEqual(Array.from(back.tensors.n.dataSync()), [1, 2, 3]);
+  assert.deepEqual(back.state, { step: 1 });
+  fs.truncateSync(gz, 100);
+  assert.throws(() => loadCheckpoint(dir), (err: Error) => err.message.includes(gz) && /truncated or not gzip/.test(err.message));
 });
 
 test("float16 storage halves the size and keeps ~3 significant digits", () => {

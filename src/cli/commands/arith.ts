@@ -181,7 +181,7 @@ export const evalArithCommand: Command = {
   },
 };
 
-const AVERAGE_USAGE = `numlab average arith --checkpoint DIR --checkpoint DIR2 [--checkpoint ...] --out DIR [--float16]
+const AVERAGE_USAGE = `numlab average arith --checkpoint DIR --checkpoint DIR2 [--checkpoint ...] --out DIR [--float16] [--gzip]
 
 Write a new run in --out whose weights are the mean of the given runs' weights (a "model soup").
 The runs must share task, base, held-out split and model shape. It pays off for runs trained on
@@ -189,19 +189,21 @@ from the same weights (--init-from one run with other seeds or --train-max); run
 random inits have unaligned weights: evaluate the result with numlab eval arith before using it.
 config.json is the first run's plus averageOf: [{run, step}]; the new run has no optimizer state,
 so it cannot be resumed, but --init-from can start new training from it.
-  --float16           store the averaged weights as float16`;
+  --float16           store the averaged weights as float16 (half the size, rounded)
+  --gzip              compress the weights file with gzip (lossless: float32 averages of float16
+                      runs shrink to about two thirds)`;
 
 export const averageArithCommand: Command = {
   name: "average arith",
   summary: "average the weights of arithmetic runs trained on from one run into a new run",
   usage: AVERAGE_USAGE,
   async run(args) {
-    const { values } = parseArgs({ args, options: { checkpoint: { type: "string", multiple: true }, out: { type: "string" }, float16: { type: "boolean" } } });
+    const { values } = parseArgs({ args, options: { checkpoint: { type: "string", multiple: true }, out: { type: "string" }, float16: { type: "boolean" }, gzip: { type: "boolean" } } });
     const dirs = values.checkpoint ?? [];
     if (dirs.length < 2) throw new UsageError(`give two or more --checkpoint runs to average, got ${dirs.length}`);
     if (!values.out) throw new UsageError("missing required option --out");
     await initBackend({ quiet: true });
-    const { bytes } = averageArithmeticRuns(dirs, values.out, { float16: Boolean(values.float16) });
+    const { bytes } = averageArithmeticRuns(dirs, values.out, { float16: Boolean(values.float16), gzip: Boolean(values.gzip) });
     process.stdout.write(`averaged ${dirs.length} runs → ${values.out} (${(bytes / 1e6).toFixed(1)} MB of weights)\n`);
     return 0;
   },
