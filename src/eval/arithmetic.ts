@@ -125,11 +125,12 @@ export function evaluateArithmetic(
   const examples: ArithmeticEvaluation["examples"] = [];
   const candidates: ArithmeticCandidates[] | null = options.keepCandidates ? [] : null;
   problems.forEach((p, i) => {
+    const decoded = results[i].map((c) => tok.decodeNumbers(c.tokens));
     candidates?.push({
       operands: [...p.operands],
-      beams: results[i].map((c) => ({ text: tok.toText(c.tokens), numbers: tok.decodeNumbers(c.tokens), logProb: c.logProb, score: c.score })),
+      beams: results[i].map((c, b) => ({ text: tok.toText(c.tokens), numbers: decoded[b], logProb: c.logProb, score: c.score })),
     });
-    const judged = results[i].map((c) => judgeCandidate(task, p.operands, tok.decodeNumbers(c.tokens)));
+    const judged = decoded.map((numbers) => judgeCandidate(task, p.operands, numbers));
     if (judged[0]?.correct) top1++;
     const right = judged.some((j) => j.correct);
     if (right) any++;
@@ -146,7 +147,7 @@ export function evaluateArithmetic(
       group.n++;
       if (right) group.right++;
       if (!isPrime(p.operands[0])) {
-        const best = results[i][0] ? tok.decodeNumbers(results[i][0].tokens) : null;
+        const best = decoded[0] ?? null;
         if (best && best.length === 1 && best[0] === p.operands[0]) asPrime++;
       }
     }
