@@ -7,10 +7,13 @@ as numlab's, with the same shapes, optimizer and loss, in one process on the CPU
         over targets = rows[:, 1:] given inputs = rows[:, :-1]; Adam(lr 1e-3, eps 1e-8).
   mlp:  makemore MLP: C[27, 10], tanh(emb.flat @ W1 + b1) (hidden 200), @ W2 + b2; cross-entropy;
         plain SGD (lr 0.1).
+  primer: the RNN primer's LSTM classifier (notebook 07): Embedding(10, 16) -> LSTM(16, 64) -> the
+        last step's hidden state -> Linear(64, 10); cross-entropy; Adam (lr 0.01); batch 100 × 10.
 
 Prints one JSON object: {"threads": n, "torch": version, "lstm": {"ms": median, "stepsMs": [...]},
-"mlp": {...}}. Thread count: --threads (default 1) is passed to torch.set_num_threads.
-Timing: median of --steps steps after --warmup steps, each step ending with loss.item().
+"mlp": {...}, "primer": {...}} for the models in --config. Thread count: --threads (default 1) is
+passed to torch.set_num_threads. Timing: median of --steps LSTM steps after --warmup steps
+(--mlp-steps and --primer-steps for the small models, after 5), each step ending with loss.item().
 """
 import argparse
 import json
@@ -107,6 +110,43 @@ def mlp_bench(cfg, warmup, steps):
     return time_steps(step, warmup, steps)
 
 
+class LstmClassifier(nn.Module):
+    def __init__(self, vocab, emb, hidden, classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.lstm = nn.LSTM(emb, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        h, _ = self.lstm(self.embedding(x))
+        return self.out(h[:, -1])
+
+
+def primer_bench(cfg, warmup, steps):
+    """The RNN primer's LSTM classifier (notebook 07): digits → embedding → LSTM → last hidden state
+    → linear → cross-entropy; Adam."""
+    torch.manual_seed(0)
+    vocab, length, batch = cfg["vocabSize"], cfg["length"], cfg["batchSize"]
+    model = LstmClassifier(vocab, cfg["embeddingDim"], cfg["hidden"], vocab)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["learningRate"])
+    g = torch.Generator().manual_seed(0)
+    n = 5000
+    X = torch.randint(0, vocab, (n, length), generator=g)
+    Y = X[:, 3]
+    state = {"i": 0}
+
+    def step():
+        ix = torch.arange(state["i"], state["i"] + batch) % n
+        state["i"] += batch
+        loss = F.cross_entropy(model(X[ix]), Y[ix])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return time_steps(step, warmup, steps)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", required=True, help="JSON with the lstm and mlp configurations")
@@ -114,6 +154,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=7)
     ap.add_argument("--mlp-steps", type=int, default=50)
+    ap.add_argument("--primer-steps", type=int, default=100)
     args = ap.parse_args()
     cfg = json.loads(args.config)
     torch.set_num_threads(args.threads)
@@ -122,6 +163,8 @@ def main():
         out["lstm"] = lstm_bench(cfg["lstm"], args.warmup, args.steps)
     if "mlp" in cfg:
         out["mlp"] = mlp_bench(cfg["mlp"], 5, args.mlp_steps)
+    if "primer" in cfg:
+        out["primer"] = primer_bench(cfg["primer"], 5, args.primer_steps)
     print(json.dumps(out))
 
 

@@ -5,8 +5,10 @@
  *  - OpenBLAS's sgemm for every matrix product. XNNPACK in WASM is limited to 128-bit SIMD
  *    without FMA (15-30 GFLOP/s per thread here); OpenBLAS uses the CPU's AVX2/AVX-512 FMA units
  *    (~100 GFLOP/s per thread);
- *  - vectorized exp / tanh / sigmoid (the WASM build calls scalar libm per element) and column
- *    sums (bias gradients).
+ *  - vectorized exp / tanh / sigmoid (the WASM build calls scalar libm per element), row and
+ *    column reductions, broadcast arithmetic, the dropout mask;
+ *  - whole-model kernels: the LSTM recurrence each way (./lstm-kernels.ts) and the makemore MLP's
+ *    training step (./mlp-kernels.ts).
  * The addon reads and writes the WASM heap in place, so nothing is copied.
  *
  * Optional by design: when the addon is missing or fails to load, `loadNative()` returns null and
@@ -63,6 +65,13 @@ export interface NativeBinding {
    * σ(i), σ(f), tanh(g), σ(o) ([T·B, H] each), writes dz [T·B, 4H].
    */
   lstmBackward(dy: F32, recurrent: F32, c: F32, tanhC: F32, i: F32, f: F32, g: F32, o: F32, steps: number, batch: number, dz: F32): void;
+  /**
+   * The makemore MLP's training step (see ./mlp-kernels.ts): from C [V, d], W1 [B·d, H], b1 [H],
+   * W2 [H, V], b2 [V], contexts X [n·B] and targets Y [n], returns the mean cross-entropy; with
+   * `lr` a number updates the parameters in place (p ← p − lr·∇p), with `grads` writes the five
+   * gradients there. Absent from addons built before it (checked at run time).
+   */
+  mlpLmStep?(C: F32, W1: F32, b1: F32, W2: F32, b2: F32, X: Int32Array, Y: Int32Array, lr: number | null, grads: F32[] | null): number;
   /** OpenBLAS threads. */
   setThreads(threads: number): void;
   threads(): number;
@@ -77,15 +86,13 @@ interface NativeState {
 }
 // Global, like the kernel registry: ESM and CJS copies of this module share one addon.
 const STATE_KEY = Symbol.for("numlab.native");
-const state: NativeState = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as NativeState | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { tried: false, binding: null, failure: null } as NativeState) as NativeState;
+const state: NativeState =
+  ((globalThis as Record<symbol, unknown>)[STATE_KEY] as NativeState | undefined) ??
+  (((globalThis as Record<symbol, unknown>)[STATE_KEY] = { tried: false, binding: null, failure: null } as NativeState) as NativeState);
 
 /** Where the built addon lives: dist/native/ (this file runs from dist/backend/ or src/backend/). */
 export function nativeAddonPath(): string {
-  const candidates = [
-    path.join(__dirname, "..", "native", "numlab_native.node"),
-    path.join(__dirname, "..", "..", "dist", "native", "numlab_native.node"),
-  ];
+  const candidates = [path.join(__dirname, "..", "native", "numlab_native.node"), path.join(__dirname, "..", "..", "dist", "native", "numlab_native.node")];
   return candidates.find((p) => fs.existsSync(p)) ?? candidates[0];
 }
 
@@ -101,10 +108,11 @@ export function loadNative(threads = 1): NativeBinding | null {
     } else {
       const file = nativeAddonPath();
       if (!fs.existsSync(file)) {
-        state.failure = `${file} not built (needs a C compiler and OpenBLAS, e.g. apt-get install gcc libopenblas-dev; then npm run build)`;
+        const rebuild = file.split(path.sep).includes("node_modules") ? "npm rebuild numlab" : "npm run build";
+        state.failure = `${file} not built (needs a C compiler and OpenBLAS, e.g. apt-get install gcc libopenblas-dev; then ${rebuild})`;
       } else {
         try {
-          // eslint-disable-next-line @typescript-eslint/no-var-requires
+          // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon built by scripts/build-native.js, if any
           state.binding = require(file) as NativeBinding;
         } catch (err) {
           state.failure = `${file}: ${(err as Error).message.split("\n")[0]}`;

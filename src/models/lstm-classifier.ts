@@ -6,6 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
+import { LstmLayerTensors, lstmLayer } from "./lstm-lm";
+import { linear } from "./nn-ops";
 
 export interface LstmClassifierConfig {
   vocabSize: number;
@@ -60,12 +62,46 @@ export function disposeLstmClassifier(model: LstmClassifier): void {
   for (const v of lstmClassifierVariables(model)) v.dispose();
 }
 
-/** Logits [n, classes] for token sequences X (int32 [n, T]). */
+/**
+ * The classifier's LSTM weights in `lstmLayer`'s layout: the [d + H, 4H] kernel split into its
+ * input rows [d, 4H] and recurrent rows [H, 4H], the gate columns reordered from basicLSTMCell's
+ * (i, j, f, o) to (i, f, g = j, o), and the forget bias (+1) folded into the f bias. Differentiable
+ * tfjs ops, so the gradients reach `kernel` and `bias`.
+ */
+function layerWeights(model: LstmClassifier): LstmLayerTensors {
+  const { embeddingDim: d, hidden: h } = model.config;
+  const [i, j, f, o] = tf.split(model.kernel, 4, 1);
+  const [input, recurrent] = tf.split(tf.concat([i, f, j, o], 1), [d, h], 0) as tf.Tensor2D[];
+  const [bi, bj, bf, bo] = tf.split(model.bias, 4);
+  return { kernel: input, recurrent, bias: tf.concat([bi, tf.add(bf, 1), bj, bo]) as tf.Tensor1D };
+}
+
+/**
+ * Logits [n, classes] for token sequences X (int32 [n, T]). The recurrence is `lstmLayer`
+ * (models/lstm-lm.ts: all timesteps' input projections in one product, a hand-written backward,
+ * and on WASM with the addon one native kernel each way) over time-major rows, then the last
+ * step's hidden state through the output layer: ~110 tfjs kernels forward and backward for 10
+ * timesteps instead of ~930, the same maths as `lstmClassifierLogitsCell` (tf.basicLSTMCell), which
+ * tests compare it with.
+ */
 export function lstmClassifierLogits(model: LstmClassifier, X: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const [n] = X.shape;
+    const [n, T] = X.shape;
+    const ids = tf.transpose(X).reshape([T * n]); // time-major: row t·n + b
+    const hs = lstmLayer(tf.gather(model.E, ids) as tf.Tensor2D, layerWeights(model), T, n); // [T·n, H]
+    const last = hs.slice([(T - 1) * n, 0], [n, model.config.hidden]) as tf.Tensor2D;
+    return linear(last, model.Wout as tf.Tensor2D, model.bout as tf.Tensor1D) as tf.Tensor2D;
+  });
+}
+
+/** The same logits stepped through `tf.basicLSTMCell` (the reference for `lstmClassifierLogits`). */
+export function lstmClassifierLogitsCell(model: LstmClassifier, X: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, T] = X.shape;
     const forgetBias = tf.scalar(1);
-    const steps = tf.unstack(tf.gather(model.E, X), 1) as tf.Tensor2D[]; // T × [n, d]
+    const emb = tf.gather(model.E, X); // [n, T, d]
+    // T × [n, d] (tfjs's gradient of `unstack` fails for a single step)
+    const steps = T === 1 ? [emb.reshape([n, model.config.embeddingDim]) as tf.Tensor2D] : (tf.unstack(emb, 1) as tf.Tensor2D[]);
     let c = tf.zeros([n, model.config.hidden]) as tf.Tensor2D;
     let h = tf.zeros([n, model.config.hidden]) as tf.Tensor2D;
     for (const x of steps) {

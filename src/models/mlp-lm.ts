@@ -7,8 +7,15 @@
  *   logits = h @ W2 + b2               [n, vocab]
  *
  * Parameters: C (vocab × d), W1 (blockSize·d × hidden), b1, W2 (hidden × vocab), b2.
+ *
+ * Training (`mlpLmSgdStep`) runs forward, the hand-written backward and the SGD update as one
+ * native call on the parameters' memory where the WASM backend has the addon
+ * (`src/backend/mlp-kernels.ts`): the model is tiny, so tfjs's per-kernel cost (~80 kernels a
+ * step) was nearly all of the time. Elsewhere the same step goes through tfjs autodiff
+ * (`mlpLmSgdStepAutodiff`); tests/backend/mlp-step.test.ts checks the two against each other.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedMlpAvailable, fusedMlpStep } from "../backend/mlp-kernels";
 import { Rng } from "../random";
 import { CHARACTER_VOCAB_SIZE } from "../tokenizers/characters";
 
@@ -83,13 +90,14 @@ export function createMlpLm(config: MlpLmConfig): MlpLm {
   const rng = new Rng(c.seed);
   const fanIn = c.blockSize * c.embeddingDim;
   const scales: Record<MlpLmParameterName, number> =
-    c.init === "randn"
-      ? { C: 1, W1: 1, b1: 1, W2: 1, b2: 1 }
-      : { C: 1, W1: 5 / 3 / Math.sqrt(fanIn), b1: 0.01, W2: 0.01, b2: 0 };
+    c.init === "randn" ? { C: 1, W1: 1, b1: 1, W2: 1, b2: 1 } : { C: 1, W1: 5 / 3 / Math.sqrt(fanIn), b1: 0.01, W2: 0.01, b2: 0 };
   const make = (name: MlpLmParameterName): tf.Variable => {
     const shape = shapes[name];
     const size = shape.reduce((a, b) => a * b, 1);
-    return tf.variable(tf.tensor(normalValues(rng, size, scales[name]), shape, "float32"), true);
+    const values = tf.tensor(normalValues(rng, size, scales[name]), shape, "float32");
+    const v = tf.variable(values, true);
+    values.dispose(); // the variable keeps the memory; unshared, so the fused step can update it in place
+    return v;
   };
   return { config: c, C: make("C"), W1: make("W1"), b1: make("b1"), W2: make("W2"), b2: make("b2") };
 }
@@ -149,4 +157,76 @@ export function mlpLmLoss(model: MlpLm, X: tf.Tensor2D, Y: tf.Tensor1D): tf.Scal
 /** Next-token probabilities [n, V] for contexts X. */
 export function mlpLmProbabilities(model: MlpLm, X: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.softmax(mlpLmLogits(model, X)));
+}
+
+/** Contexts X [n·blockSize] and targets Y [n] that fit the model (throws otherwise). */
+function checkBatch(model: MlpLm, X: Int32Array, Y: Int32Array): void {
+  const { blockSize } = model.config;
+  if (Y.length === 0) throw new Error("MLP step: the batch is empty");
+  if (X.length !== Y.length * blockSize) {
+    throw new Error(`MLP step: ${X.length} context ids for ${Y.length} targets, expected ${Y.length * blockSize} (block size ${blockSize})`);
+  }
+}
+
+/**
+ * One SGD step through tfjs autodiff: forward, loss, gradients (tf.variableGrads), then
+ * p ← p − lr·∇p for every parameter. Returns the loss (read back from the device). The reference
+ * for `mlpLmSgdStep`, and its path where the fused step is not available.
+ */
+export function mlpLmSgdStepAutodiff(model: MlpLm, X: Int32Array, Y: Int32Array, lr: number): number {
+  checkBatch(model, X, Y);
+  const loss = tf.tidy(() => {
+    const Xt = tf.tensor2d(X, [Y.length, model.config.blockSize], "int32");
+    const Yt = tf.tensor1d(Y, "int32");
+    const { value, grads } = tf.variableGrads(() => mlpLmLoss(model, Xt, Yt), mlpLmVariables(model));
+    for (const p of mlpLmVariables(model)) p.assign(tf.sub(p, tf.mul(grads[p.name], lr)));
+    return value;
+  });
+  const value = loss.dataSync()[0];
+  loss.dispose();
+  return value;
+}
+
+/**
+ * One SGD step on contexts X (int32, row-major [n, blockSize]) and targets Y [n]: forward, mean
+ * cross-entropy, gradients, p ← p − lr·∇p. Returns the loss before the update. Where
+ * `fusedMlpAvailable()` (WASM with the native addon) the whole step is one native call that
+ * updates the variables in place and returns the loss without a device read-back; elsewhere it is
+ * `mlpLmSgdStepAutodiff`. Same maths either way (gradients agree within float32 rounding).
+ */
+export function mlpLmSgdStep(model: MlpLm, X: Int32Array, Y: Int32Array, lr: number): number {
+  checkBatch(model, X, Y);
+  const loss = fusedMlpStep(mlpLmVariables(model), X, Y, lr);
+  return loss ?? mlpLmSgdStepAutodiff(model, X, Y, lr);
+}
+
+/** The loss and the gradient of every parameter, by name (as plain arrays). */
+export interface MlpLmGradients {
+  loss: number;
+  grads: Record<MlpLmParameterName, Float32Array>;
+}
+
+/** Loss and gradients on (X, Y) by tfjs autodiff (nothing is updated). */
+export function mlpLmGradientsAutodiff(model: MlpLm, X: Int32Array, Y: Int32Array): MlpLmGradients {
+  checkBatch(model, X, Y);
+  return tf.tidy(() => {
+    const Xt = tf.tensor2d(X, [Y.length, model.config.blockSize], "int32");
+    const Yt = tf.tensor1d(Y, "int32");
+    const { value, grads } = tf.variableGrads(() => mlpLmLoss(model, Xt, Yt), mlpLmVariables(model));
+    const byName = Object.fromEntries(MLP_LM_PARAMETER_NAMES.map((name) => [name, grads[model[name].name].dataSync() as Float32Array]));
+    return { loss: value.dataSync()[0], grads: byName as Record<MlpLmParameterName, Float32Array> };
+  });
+}
+
+/**
+ * Loss and gradients on (X, Y) by the fused step's hand-written backward (nothing is updated), or
+ * by autodiff where the fused step is not available (`fusedMlpAvailable()`).
+ */
+export function mlpLmGradients(model: MlpLm, X: Int32Array, Y: Int32Array): MlpLmGradients {
+  checkBatch(model, X, Y);
+  if (!fusedMlpAvailable()) return mlpLmGradientsAutodiff(model, X, Y);
+  const grads = MLP_LM_PARAMETER_NAMES.map((name) => new Float32Array(model[name].size));
+  const loss = fusedMlpStep(mlpLmVariables(model), X, Y, null, grads);
+  if (loss === null) return mlpLmGradientsAutodiff(model, X, Y);
+  return { loss, grads: Object.fromEntries(MLP_LM_PARAMETER_NAMES.map((name, i) => [name, grads[i]])) as Record<MlpLmParameterName, Float32Array> };
 }

@@ -26,8 +26,8 @@ import {
   mlpLmLoss,
   mlpLmParamCount,
   mlpLmProbabilities,
+  mlpLmSgdStep,
   mlpLmTensors,
-  mlpLmVariables,
 } from "../models/mlp-lm";
 import {
   Json,
@@ -44,9 +44,12 @@ import {
 } from "./run-dir";
 
 export interface MakemoreConfig {
-  blockSize: number;
-  embeddingDim: number;
-  hidden: number;
+  /** Characters of context (default 3). */
+  blockSize?: number;
+  /** Embedding dimension (default 10). */
+  embeddingDim?: number;
+  /** Hidden tanh units (default 200). */
+  hidden?: number;
   /** Minibatch size (default 32). */
   batchSize?: number;
   /** SGD steps (default 200,000). */
@@ -59,21 +62,45 @@ export interface MakemoreConfig {
   lrDropStep?: number;
   /** Seed for the weights and the minibatch draws (default 42). */
   seed?: number;
+  /** Weight initialization (default "scaled"). */
   init?: MlpLmInit;
 }
 
 export type ResolvedMakemoreConfig = Required<MakemoreConfig>;
 
-export function resolveMakemoreConfig(config: MakemoreConfig): ResolvedMakemoreConfig {
-  config = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as MakemoreConfig;
-  const steps = config.steps ?? 200_000;
+/**
+ * The makemore trainer's defaults, the one place they are written (the lecture's model: block 3,
+ * embedding 10, hidden 200, batch 32, SGD 0.1 then 0.01, 200,000 steps): `trainMakemore` fills
+ * every setting a caller leaves out from here, and `numlab train makemore` parses its flags and
+ * prints its usage text from here. `lrDropStep` is absent: it defaults to half of `steps`.
+ * `checkpointEvery` is the run option of `trainMakemore` (not part of the config).
+ */
+export const MAKEMORE_DEFAULTS: Required<Omit<MakemoreConfig, "lrDropStep">> & { checkpointEvery: number } = {
+  blockSize: 3,
+  embeddingDim: 10,
+  hidden: 200,
+  batchSize: 32,
+  steps: 200_000,
+  lr: 0.1,
+  lrAfterDrop: 0.01,
+  seed: 42,
+  init: "scaled",
+  checkpointEvery: 10_000,
+};
+
+/** Every setting of `config`, the missing ones from `MAKEMORE_DEFAULTS` (other keys are dropped). */
+export function resolveMakemoreConfig(config: MakemoreConfig = {}): ResolvedMakemoreConfig {
+  const d = MAKEMORE_DEFAULTS;
+  const steps = config.steps ?? d.steps;
   const c: ResolvedMakemoreConfig = {
-    batchSize: 32,
-    lr: 0.1,
-    lrAfterDrop: 0.01,
-    seed: 42,
-    init: "scaled",
-    ...config,
+    batchSize: config.batchSize ?? d.batchSize,
+    lr: config.lr ?? d.lr,
+    lrAfterDrop: config.lrAfterDrop ?? d.lrAfterDrop,
+    seed: config.seed ?? d.seed,
+    init: config.init ?? d.init,
+    blockSize: config.blockSize ?? d.blockSize,
+    embeddingDim: config.embeddingDim ?? d.embeddingDim,
+    hidden: config.hidden ?? d.hidden,
     steps,
     lrDropStep: config.lrDropStep ?? Math.floor(steps / 2),
   };
@@ -95,9 +122,30 @@ export function makemoreLearningRate(step: number, config: ResolvedMakemoreConfi
 
 /** `batchSize` random example rows (with replacement, like torch.randint). */
 export function drawMinibatch(data: CharContexts, batchSize: number, rng: Rng): CharContexts {
-  const rows = new Int32Array(batchSize);
-  for (let i = 0; i < batchSize; i++) rows[i] = rng.int(0, data.count);
-  return selectContexts(data, rows);
+  return drawMinibatchInto(data, rng, minibatchBuffer(batchSize, data.blockSize));
+}
+
+/** An empty minibatch of `batchSize` rows to refill with `drawMinibatchInto` step after step. */
+export function minibatchBuffer(batchSize: number, blockSize: number): CharContexts {
+  return { X: new Int32Array(batchSize * blockSize), Y: new Int32Array(batchSize), count: batchSize, blockSize };
+}
+
+/**
+ * Refill `out` (from `minibatchBuffer`) with `out.count` random rows of `data`: the same draws
+ * as `drawMinibatch`, without allocating (a training loop reuses one buffer).
+ */
+export function drawMinibatchInto(data: CharContexts, rng: Rng, out: CharContexts): CharContexts {
+  const b = data.blockSize;
+  if (out.blockSize !== b || out.X.length !== out.count * b || out.Y.length !== out.count) {
+    throw new Error(`the minibatch buffer holds ${out.count} rows of block size ${out.blockSize}, the data has block size ${b}`);
+  }
+  const { X, Y } = out;
+  for (let i = 0; i < out.count; i++) {
+    const r = rng.int(0, data.count);
+    for (let k = 0; k < b; k++) X[i * b + k] = data.X[r * b + k];
+    Y[i] = data.Y[r];
+  }
+  return out;
 }
 
 function contextTensors(batch: CharContexts): { X: tf.Tensor2D; Y: tf.Tensor1D } {
@@ -107,17 +155,16 @@ function contextTensors(batch: CharContexts): { X: tf.Tensor2D; Y: tf.Tensor1D }
   };
 }
 
-/** One SGD step on a minibatch: forward, loss, gradients, p ← p − lr·∇p. Returns the loss. */
+/**
+ * One SGD step on a minibatch: forward, loss, gradients, p ← p − lr·∇p. Returns the loss. One
+ * native call where the WASM backend has the addon, tfjs autodiff elsewhere (`mlpLmSgdStep`).
+ */
 export function sgdStep(model: MlpLm, batch: CharContexts, lr: number): number {
-  const loss = tf.tidy(() => {
-    const { X, Y } = contextTensors(batch);
-    const { value, grads } = tf.variableGrads(() => mlpLmLoss(model, X, Y), mlpLmVariables(model));
-    for (const p of mlpLmVariables(model)) p.assign(tf.sub(p, tf.mul(grads[p.name], lr)));
-    return value;
-  });
-  const value = loss.dataSync()[0];
-  loss.dispose();
-  return value;
+  if (batch.blockSize !== model.config.blockSize) throw new Error(`the batch has block size ${batch.blockSize}, the model ${model.config.blockSize}`);
+  const n = batch.count * batch.blockSize;
+  const X = batch.X.length === n ? batch.X : batch.X.subarray(0, n);
+  const Y = batch.Y.length === batch.count ? batch.Y : batch.Y.subarray(0, batch.count);
+  return mlpLmSgdStep(model, X, Y, lr);
 }
 
 /** A point of the loss curve: the mean minibatch loss over the steps since the previous point. */
@@ -184,13 +231,24 @@ export function readMakemoreRunConfig(dir: string): ResolvedMakemoreConfig & { t
   return rest as unknown as ResolvedMakemoreConfig & { trainExamples: number };
 }
 
-const CONFIG_KEYS: (keyof ResolvedMakemoreConfig)[] = ["blockSize", "embeddingDim", "hidden", "batchSize", "steps", "lr", "lrAfterDrop", "lrDropStep", "seed", "init"];
+const CONFIG_KEYS: (keyof ResolvedMakemoreConfig)[] = [
+  "blockSize",
+  "embeddingDim",
+  "hidden",
+  "batchSize",
+  "steps",
+  "lr",
+  "lrAfterDrop",
+  "lrDropStep",
+  "seed",
+  "init",
+];
 
 /**
  * Train an MLP on `train` with minibatch SGD. The loop, step by step: draw `batchSize` random
  * rows, forward + loss, gradients, update with the scheduled rate, record the loss.
  */
-export function trainMakemore(train: CharContexts, config: MakemoreConfig, options: TrainMakemoreOptions = {}): MakemoreRun {
+export function trainMakemore(train: CharContexts, config: MakemoreConfig = {}, options: TrainMakemoreOptions = {}): MakemoreRun {
   const out = options.out;
   if (options.resume && !out) throw new Error("resume needs the run directory (out)");
   const c = resolveMakemoreConfig(config);
@@ -218,7 +276,7 @@ export function trainMakemore(train: CharContexts, config: MakemoreConfig, optio
   const model = createMlpLm(makemoreModelConfig(c));
   const rng = new Rng(c.seed + 1); // minibatch draws; the weights used `seed`
   const every = Math.max(1, Math.floor(c.steps / (options.curvePoints ?? 400)));
-  const checkpointEvery = Math.max(1, options.checkpointEvery ?? 10_000);
+  const checkpointEvery = Math.max(1, options.checkpointEvery ?? MAKEMORE_DEFAULTS.checkpointEvery);
   const curve: MakemoreLossPoint[] = [];
   let step = 0;
   let windowSum = 0;
@@ -268,9 +326,10 @@ export function trainMakemore(train: CharContexts, config: MakemoreConfig, optio
 
   const bar = progress({ total: c.steps, label: "makemore", unit: "step", mode: options.progress === false ? "silent" : undefined });
   bar.set(step);
+  const batch = minibatchBuffer(c.batchSize, c.blockSize);
   while (step < stopAt) {
     const lr = makemoreLearningRate(step, c);
-    const loss = sgdStep(model, drawMinibatch(train, c.batchSize, rng), lr);
+    const loss = sgdStep(model, drawMinibatchInto(train, rng, batch), lr);
     assertFiniteLoss(loss, step);
     step++;
     windowSum += loss;
@@ -346,19 +405,20 @@ export function lrFinder(train: CharContexts, modelConfig: Omit<MlpLmConfig, "se
   const steps = options.steps ?? 1000;
   const lo = options.minExponent ?? -3;
   const hi = options.maxExponent ?? 0;
-  const seed = options.seed ?? modelConfig.seed ?? 42;
+  const seed = options.seed ?? modelConfig.seed ?? MAKEMORE_DEFAULTS.seed;
   const model = createMlpLm({ ...modelConfig, blockSize: train.blockSize, seed });
   const rng = new Rng(seed + 1);
   const exponents: number[] = [];
   const learningRates: number[] = [];
   const losses: number[] = [];
+  const batch = minibatchBuffer(options.batchSize ?? MAKEMORE_DEFAULTS.batchSize, train.blockSize);
   try {
     for (let i = 0; i < steps; i++) {
       const e = steps === 1 ? lo : lo + ((hi - lo) * i) / (steps - 1);
       const lr = 10 ** e;
       exponents.push(e);
       learningRates.push(lr);
-      losses.push(sgdStep(model, drawMinibatch(train, options.batchSize ?? 32, rng), lr));
+      losses.push(sgdStep(model, drawMinibatchInto(train, rng, batch), lr));
     }
   } finally {
     disposeMlpLm(model);

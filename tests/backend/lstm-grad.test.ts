@@ -16,6 +16,14 @@ import { initBackend } from "../../src/backend";
 import { fusedLstmAvailable, LSTM_BACKWARD, LSTM_FORWARD } from "../../src/backend/lstm-kernels";
 import { loadNative, setNativeBinding } from "../../src/backend/native";
 import { maxAbsDiff } from "../../src/backend/parity";
+import {
+  createLstmClassifier,
+  disposeLstmClassifier,
+  lstmClassifierLogits,
+  lstmClassifierLogitsCell,
+  lstmClassifierVariables,
+} from "../../src/models/lstm-classifier";
+import { crossEntropyFromIndices } from "../../src/models/mlp-lm";
 import { createLstmLm, lstmLayer, lstmLayerAutodiff, LstmLayerFn, LstmLmConfig, lstmLmForwardTimeMajor, lstmLmLoss } from "../../src/models/lstm-lm";
 
 const GRAD_TOL = 1e-6;
@@ -106,25 +114,74 @@ test("wasm and cpu agree on the hand-written LSTM gradient", async () => {
   }
 });
 
-test("wasm with the native addon: lstmLayer runs the fused kernels, and matches the composed ops", { skip: loadNative() ? false : "native addon not built" }, async () => {
-  await tf.setBackend("wasm");
-  assert.ok(fusedLstmAvailable());
-  const rows = paddedRows(5, 13);
-  const profile = await tf.profile(() => {
-    lossAndGrads(rows, lstmLayer);
-  });
-  const names = new Set(profile.kernels.map((k) => k.name));
-  assert.ok(names.has(LSTM_FORWARD) && names.has(LSTM_BACKWARD), `kernels run: ${[...names].join(", ")}`);
-  const fused = lossAndGrads(rows, lstmLayer);
-  const previous = setNativeBinding(null);
-  try {
-    assert.equal(fusedLstmAvailable(), false);
-    const composed = lossAndGrads(rows, lstmLayer);
-    for (const key of Object.keys(composed)) {
-      const diff = maxAbsDiff(fused[key], composed[key]);
-      assert.ok(diff <= GRAD_TOL, `${key}: fused vs composed max abs diff ${diff}`);
+test(
+  "wasm with the native addon: lstmLayer runs the fused kernels, and matches the composed ops",
+  { skip: loadNative() ? false : "native addon not built" },
+  async () => {
+    await tf.setBackend("wasm");
+    assert.ok(fusedLstmAvailable());
+    const rows = paddedRows(5, 13);
+    const profile = await tf.profile(() => {
+      lossAndGrads(rows, lstmLayer);
+    });
+    const names = new Set(profile.kernels.map((k) => k.name));
+    assert.ok(names.has(LSTM_FORWARD) && names.has(LSTM_BACKWARD), `kernels run: ${[...names].join(", ")}`);
+    const fused = lossAndGrads(rows, lstmLayer);
+    const previous = setNativeBinding(null);
+    try {
+      assert.equal(fusedLstmAvailable(), false);
+      const composed = lossAndGrads(rows, lstmLayer);
+      for (const key of Object.keys(composed)) {
+        const diff = maxAbsDiff(fused[key], composed[key]);
+        assert.ok(diff <= GRAD_TOL, `${key}: fused vs composed max abs diff ${diff}`);
+      }
+    } finally {
+      setNativeBinding(previous);
     }
-  } finally {
-    setNativeBinding(previous);
+  },
+);
+
+/**
+ * The RNN primer's classifier (notebook 07): `lstmClassifierLogits` (its basicLSTMCell kernel
+ * reordered into `lstmLayer`'s layout, the hand-written backward, the fused kernels on WASM)
+ * against the tf.basicLSTMCell loop it replaced, under autodiff: loss, logits and the gradient of
+ * every variable, on cpu and on wasm (with the addon when built). Sequences of 7 and of 1 step.
+ */
+for (const backend of ["cpu", "wasm"]) {
+  for (const T of [7, 1]) {
+    test(`${backend}: the primer classifier's LSTM layer equals the basicLSTMCell loop (T = ${T})`, async () => {
+      await tf.setBackend(backend);
+      const model = createLstmClassifier({ vocabSize: 10, embeddingDim: 5, hidden: 6, classes: 4, seed: 8 });
+      const n = 9;
+      const X = tf.tensor2d(
+        Array.from({ length: n * T }, (_, i) => (i * 7 + Math.floor(i / T) * 3) % 10),
+        [n, T],
+        "int32",
+      );
+      const Y = tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i % 4),
+        "int32",
+      );
+      const before = tf.memory().numTensors;
+      const run = (logits: typeof lstmClassifierLogits) =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => crossEntropyFromIndices(logits(model, X), Y), lstmClassifierVariables(model));
+          const out: Record<string, Float32Array> = { loss: value.dataSync() as Float32Array, logits: logits(model, X).dataSync() as Float32Array };
+          for (const [i, v] of lstmClassifierVariables(model).entries()) out[`grad${i}`] = grads[v.name].dataSync() as Float32Array;
+          return out;
+        });
+      const layer = run(lstmClassifierLogits);
+      const cell = run(lstmClassifierLogitsCell);
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      for (const key of Object.keys(cell)) {
+        const diff = maxAbsDiff(layer[key], cell[key]);
+        if (process.env.NUMLAB_TEST_VERBOSE) console.log(backend, T, key, diff, Math.max(...Array.from(cell[key]).map(Math.abs)));
+        assert.ok(diff <= GRAD_TOL, `${key}: layer vs cell max abs diff ${diff} > ${GRAD_TOL}`);
+      }
+      // Not vacuous: the LSTM kernel and bias get real gradients.
+      for (const key of ["grad1", "grad2"]) assert.ok(Math.max(...Array.from(cell[key]).map(Math.abs)) > 1e-5, `${key} is ~0`);
+      tf.dispose([X, Y]);
+      disposeLstmClassifier(model);
+    });
   }
-});
+}

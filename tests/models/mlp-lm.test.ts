@@ -9,7 +9,10 @@ test("parameter counts: the lecture's block 3 / d 10 / hidden 200 model has 11,8
   assert.equal(mlpLmParamCount({ blockSize: 3, embeddingDim: 10, hidden: 200, seed: 0 }), 11897);
   assert.equal(mlpLmParamCount({ blockSize: 3, embeddingDim: 2, hidden: 100, seed: 0 }), 27 * 2 + 6 * 100 + 100 + 100 * 27 + 27);
   const m = createMlpLm({ blockSize: 3, embeddingDim: 10, hidden: 200, seed: 0 });
-  assert.equal(mlpLmVariables(m).reduce((s, v) => s + v.size, 0), 11897);
+  assert.equal(
+    mlpLmVariables(m).reduce((s, v) => s + v.size, 0),
+    11897,
+  );
   assert.deepEqual(m.C.shape, [27, 10]);
   assert.deepEqual(m.W1.shape, [30, 200]);
   disposeMlpLm(m);
@@ -30,9 +33,12 @@ test("the same seed gives the same weights; logits have shape [n, 27]", () => {
 });
 
 test("crossEntropyFromIndices matches -log softmax at the target", () => {
-  const logits = tf.tensor2d([[1, 2, 3], [0, 0, 0]]);
+  const logits = tf.tensor2d([
+    [1, 2, 3],
+    [0, 0, 0],
+  ]);
   const got = crossEntropyFromIndices(logits, tf.tensor1d([2, 0], "int32")).dataSync()[0];
   const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
-  const want = ((lse - 3) + Math.log(3)) / 2;
+  const want = (lse - 3 + Math.log(3)) / 2;
   assert.ok(Math.abs(got - want) < 1e-5, `${got} vs ${want}`);
 });

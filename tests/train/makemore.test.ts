@@ -8,7 +8,24 @@ import { buildDataset, buildSplitDatasets, splitWords } from "../../src/datasets
 import { disposeMlpLm } from "../../src/models/mlp-lm";
 import { Rng } from "../../src/random";
 import { readMetrics, loadCheckpoint } from "../../src/train/run-dir";
-import { datasetLoss, evaluateSplits, lrFinder, makemoreLearningRate, resolveMakemoreConfig, sampleNames, sweepMakemore, sweepPoints, trainMakemore } from "../../src/train/makemore";
+import { initBackend } from "../../src/backend";
+import { fusedMlpAvailable } from "../../src/backend/mlp-kernels";
+import { loadNative } from "../../src/backend/native";
+import { maxAbsDiff } from "../../src/backend/parity";
+import {
+  datasetLoss,
+  drawMinibatch,
+  drawMinibatchInto,
+  evaluateSplits,
+  lrFinder,
+  makemoreLearningRate,
+  minibatchBuffer,
+  resolveMakemoreConfig,
+  sampleNames,
+  sweepMakemore,
+  sweepPoints,
+  trainMakemore,
+} from "../../src/train/makemore";
 
 tf.setBackend("cpu");
 
@@ -70,7 +87,15 @@ test("sweepMakemore trains every grid point and tabulates split losses", () => {
   assert.equal(sweepPoints(grid).length, 4);
   const rows = sweepMakemore(words, grid, { steps: 20, progress: false });
   assert.equal(rows.length, 4);
-  assert.deepEqual(rows.map((r) => [r.block, r.hidden]), [[2, 8], [2, 12], [3, 8], [3, 12]]);
+  assert.deepEqual(
+    rows.map((r) => [r.block, r.hidden]),
+    [
+      [2, 8],
+      [2, 12],
+      [3, 8],
+      [3, 12],
+    ],
+  );
   assert.equal(rows[0].params, 27 * 2 + 4 * 8 + 8 + 8 * 27 + 27);
   for (const r of rows) assert.ok([r.train, r.dev, r.test].every((x) => Number.isFinite(x) && x > 0));
 });
@@ -143,3 +168,52 @@ test("resume refuses a different config or data, and a new run refuses a used di
   assert.equal(run.step, 40);
   disposeMlpLm(run.model);
 });
+
+test("drawMinibatchInto refills a buffer with the rows drawMinibatch draws", () => {
+  const data = buildDataset(tinyWords(40, 8), 3);
+  const a = new Rng(4);
+  const b = new Rng(4);
+  const buffer = minibatchBuffer(16, 3);
+  for (let i = 0; i < 3; i++) {
+    const fresh = drawMinibatch(data, 16, a);
+    assert.equal(drawMinibatchInto(data, b, buffer), buffer);
+    assert.deepEqual(Array.from(buffer.X), Array.from(fresh.X));
+    assert.deepEqual(Array.from(buffer.Y), Array.from(fresh.Y));
+  }
+  assert.throws(() => drawMinibatchInto(data, b, minibatchBuffer(16, 2)), /block size 2, the data has block size 3/);
+});
+
+test(
+  "wasm with the native addon: the fused step trains like autodiff on cpu, and resumes exactly",
+  { skip: loadNative() ? false : "native addon not built" },
+  async () => {
+    await initBackend({ backend: "wasm", quiet: true });
+    const data = buildDataset(tinyWords(150, 6), 3);
+    const config = { blockSize: 3, embeddingDim: 4, hidden: 16, steps: 300, batchSize: 16, seed: 5 };
+    const opts = { progress: false, curvePoints: 30, checkpointEvery: 70 };
+    try {
+      await tf.setBackend("cpu");
+      const autodiff = trainMakemore(data, config, opts);
+      const autodiffWeights = weights(autodiff.model);
+      disposeMlpLm(autodiff.model);
+      await tf.setBackend("wasm");
+      assert.ok(fusedMlpAvailable());
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-mk-fused-"));
+      const fused = trainMakemore(data, config, { ...opts, out: path.join(root, "a") });
+      // The same losses (every 10-step window mean) and weights within float32 rounding.
+      const worst = Math.max(...fused.curve.map((p, i) => Math.abs(p.loss - autodiff.curve[i].loss)));
+      assert.ok(worst <= 1e-5, `loss curves differ by ${worst}`);
+      weights(fused.model).forEach((w, i) => assert.ok(maxAbsDiff(w, autodiffWeights[i]) <= 1e-5, `parameter ${i} differs`));
+      // Stopped and resumed on the fused path: exactly the uninterrupted run.
+      const first = trainMakemore(data, config, { ...opts, out: path.join(root, "b"), stopAfter: 125 });
+      disposeMlpLm(first.model);
+      const last = trainMakemore(data, config, { ...opts, out: path.join(root, "b"), resume: true });
+      assert.deepEqual(weights(last.model), weights(fused.model));
+      assert.deepEqual(last.curve, fused.curve);
+      disposeMlpLm(fused.model);
+      disposeMlpLm(last.model);
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  },
+);

@@ -30,6 +30,10 @@
  * one sgemm with the recurrent weight and one vectorized pass over the gates), instead of ~19
  * tfjs kernels per step; see src/backend/lstm-kernels.ts.
  *
+ * mlpLmStep(C, W1, b1, W2, b2, X, Y, lr, grads): the makemore MLP's whole training step (forward,
+ *   cross-entropy, backward, SGD in place) in one call instead of ~80 tfjs kernels; see
+ *   src/backend/mlp-kernels.ts.
+ *
  * Built by scripts/build-native.js when a C compiler and OpenBLAS are present; src/backend/native.ts
  * loads it and the kernels fall back to the stock WASM ones when it is missing.
  */
@@ -596,6 +600,214 @@ static napi_value LstmBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- the makemore MLP's whole training step in one call (src/backend/mlp-kernels.ts) ----
+ *   emb = C[X] [n, B·d];  h = tanh(emb·W1 + b1) [n, H];  logits = h·W2 + b2 [n, V];
+ *   loss = −mean_i log softmax(logits_i)[Y_i]
+ * then the backward pass by hand and, when asked, p ← p − lr·∇p for the five parameters in place.
+ * Every step mirrors the kernel the tfjs graph runs on the WASM backend (sgemm for the products,
+ * exp8/tanh8 for exp/tanh, row maxima, double-accumulated column sums, tfjs's log-softmax
+ * gradient dy − exp(logp)·Σdy), so the values agree with autodiff up to float32 rounding. */
+
+/* Grow-only scratch memory per thread: a training loop allocates nothing per step. */
+static _Thread_local void *mlp_scratch = NULL;
+static _Thread_local size_t mlp_scratch_bytes = 0;
+
+static void *scratch_bytes(size_t bytes) {
+  if (bytes > mlp_scratch_bytes) {
+    void *p = realloc(mlp_scratch, bytes);
+    if (!p) return NULL;
+    mlp_scratch = p;
+    mlp_scratch_bytes = bytes;
+  }
+  return mlp_scratch;
+}
+
+typedef struct {
+  size_t n, V, d, B, H; /* examples, vocabulary, embedding width, context length, hidden units */
+} mlp_dims;
+
+/* y[i, :] += row for every row (the bias of a product). */
+MULTIVERSION static void add_row_inplace(float *y, const float *row, size_t rows, size_t cols) {
+  for (size_t i = 0; i < rows; i++) add_vv(y + i * cols, row, y + i * cols, cols);
+}
+
+/* out[j] = Σ_i x[i, j], accumulated in double (as columnSums). */
+MULTIVERSION static void column_sums_into(const float *x, double *acc, float *out, size_t rows, size_t cols) {
+  for (size_t j = 0; j < cols; j++) acc[j] = 0;
+  column_sums(x, acc, rows, cols);
+  for (size_t j = 0; j < cols; j++) out[j] = (float)acc[j];
+}
+
+/* dy ← dy · (1 − y²): the gradient through tanh (tfjs's TanhGrad). */
+MULTIVERSION static void tanh_backward(float *dy, const float *y, size_t n) {
+  for (size_t i = 0; i < n; i++) dy[i] = dy[i] * (1.0f - y[i] * y[i]);
+}
+
+/* p ← p − g·lr (g·lr rounded to float first, as tf.sub(p, tf.mul(g, lr))). */
+MULTIVERSION static void sgd_update(float *p, const float *g, float lr, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    float step = g[i] * lr;
+    p[i] = p[i] - step;
+  }
+}
+
+/* Loss and gradients (gC [V, d], gW1 [B·d, H], gb1 [H], gW2 [H, V], gb2 [V]); `work` holds
+ * n·(2·B·d + 2·H + 2·V) floats and max(H, V) doubles. Returns the mean loss. */
+static double mlp_forward_backward(const float *C, const float *W1, const float *b1, const float *W2, const float *b2,
+                                   const int32_t *X, const int32_t *Y, mlp_dims s, float *gC, float *gW1, float *gb1,
+                                   float *gW2, float *gb2, double *acc, float *work) {
+  const size_t n = s.n, V = s.V, d = s.d, B = s.B, H = s.H, Bd = s.B * s.d;
+  float *emb = work;             /* [n, B·d] */
+  float *h = emb + n * Bd;       /* [n, H] */
+  float *logp = h + n * H;       /* [n, V]: logits, then shifted logits, then log-probabilities */
+  float *dlogits = logp + n * V; /* [n, V]: exp(logp), then the gradient of the logits */
+  float *dh = dlogits + n * V;   /* [n, H]: dh, then the gradient of the pre-activation */
+  float *demb = dh + n * H;      /* [n, B·d] */
+  /* forward */
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < B; k++) memcpy(emb + i * Bd + k * d, C + (size_t)X[i * B + k] * d, d * sizeof(float));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)H, (int)Bd, 1.0f, emb, (int)Bd, W1, (int)H, 0.0f, h, (int)H);
+  add_row_inplace(h, b1, n, H);
+  tanh_loop(h, h, n * H);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)V, (int)H, 1.0f, h, (int)H, W2, (int)V, 0.0f, logp, (int)V);
+  add_row_inplace(logp, b2, n, V);
+  /* log-softmax: shifted = logits − max; logp = shifted − log Σ exp(shifted) */
+  float *rowStat = gb2; /* V ≥ 1 floats, overwritten with the bias gradient below */
+  for (size_t i = 0; i < n; i++) {
+    float *row = logp + i * V;
+    row_maxes(row, rowStat, 1, V);
+    for (size_t j = 0; j < V; j++) row[j] = row[j] - rowStat[0];
+  }
+  exp_loop(logp, dlogits, n * V);
+  double loss = 0;
+  for (size_t i = 0; i < n; i++) {
+    float *row = logp + i * V;
+    row_sums(dlogits + i * V, rowStat, 1, V);
+    float logSum = logf(rowStat[0]);
+    for (size_t j = 0; j < V; j++) row[j] = row[j] - logSum;
+    loss -= row[Y[i]];
+  }
+  loss /= (double)n;
+  /* backward: dlogp = −1/n at the targets; dlogits = dlogp − exp(logp)·Σ_j dlogp = dlogp + exp(logp)/n */
+  exp_loop(logp, dlogits, n * V);
+  const float dy = -(1.0f / (float)n);
+  for (size_t i = 0; i < n; i++) {
+    float *row = dlogits + i * V;
+    for (size_t j = 0; j < V; j++) row[j] = ((size_t)Y[i] == j ? dy : 0.0f) - row[j] * dy;
+  }
+  column_sums_into(dlogits, acc, gb2, n, V);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)H, (int)V, (int)n, 1.0f, h, (int)H, dlogits, (int)V, 0.0f, gW2, (int)V);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)H, (int)V, 1.0f, dlogits, (int)V, W2, (int)V, 0.0f, dh, (int)H);
+  tanh_backward(dh, h, n * H);
+  column_sums_into(dh, acc, gb1, n, H);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)Bd, (int)H, (int)n, 1.0f, emb, (int)Bd, dh, (int)H, 0.0f, gW1, (int)H);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)Bd, (int)H, 1.0f, dh, (int)H, W1, (int)H, 0.0f, demb, (int)Bd);
+  /* the embedding gradient: the rows of demb summed into the rows of C they came from, in order */
+  memset(gC, 0, V * d * sizeof(float));
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < B; k++) add_vv(gC + (size_t)X[i * B + k] * d, demb + i * Bd + k * d, gC + (size_t)X[i * B + k] * d, d);
+  return loss;
+}
+
+static int int32_view(napi_env env, napi_value value, int32_t **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  void *ptr;
+  if (napi_get_typedarray_info(env, value, &type, length, &ptr, &buffer, &offset) != napi_ok) return 0;
+  if (type != napi_int32_array) return 0;
+  *data = (int32_t *)ptr;
+  return 1;
+}
+
+static int is_nullish(napi_env env, napi_value value) {
+  napi_valuetype type;
+  return napi_typeof(env, value, &type) == napi_ok && (type == napi_undefined || type == napi_null);
+}
+
+/* mlpLmStep(C [V, d], W1 [B·d, H], b1 [H], W2 [H, V], b2 [V], X int32 [n, B], Y int32 [n], lr, grads)
+ *   → the mean cross-entropy before the update. lr a number: p ← p − lr·∇p in place; null or
+ *   undefined: no update. grads: null/undefined, or an array of five Float32Arrays shaped like the
+ *   parameters that receive the gradients. Sizes are taken from the arrays (V from b2, H from b1)
+ *   and every id is checked against [0, V). */
+static napi_value MlpLmStep(napi_env env, napi_callback_info info) {
+  static const char *const names[5] = {"C", "W1", "b1", "W2", "b2"};
+  char message[200];
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) return fail(env, "numlab_native: mlpLmStep expects 9 arguments (C, W1, b1, W2, b2, X, Y, lr, grads)");
+  float *p[5], *g[5] = {NULL, NULL, NULL, NULL, NULL};
+  size_t len[5];
+  for (int k = 0; k < 5; k++) {
+    if (!float32_view(env, argv[k], &p[k], &len[k])) {
+      snprintf(message, sizeof message, "numlab_native: mlpLmStep parameter %s must be a Float32Array", names[k]);
+      return fail(env, message);
+    }
+  }
+  int32_t *X, *Y;
+  size_t nX, nY;
+  if (!int32_view(env, argv[5], &X, &nX) || !int32_view(env, argv[6], &Y, &nY))
+    return fail(env, "numlab_native: mlpLmStep contexts X and targets Y must be Int32Arrays");
+  int update = !is_nullish(env, argv[7]);
+  double lr = 0;
+  if (update && napi_get_value_double(env, argv[7], &lr) != napi_ok) return fail(env, "numlab_native: mlpLmStep lr must be a number or null");
+  mlp_dims s;
+  s.V = len[4];
+  s.H = len[2];
+  s.n = nY;
+  s.d = s.V ? len[0] / s.V : 0;
+  s.B = s.d && s.H ? len[1] / (s.d * s.H) : 0;
+  if (s.V == 0 || s.H == 0 || s.n == 0 || s.d == 0 || s.B == 0 || len[0] != s.V * s.d || len[1] != s.B * s.d * s.H ||
+      len[3] != s.H * s.V || nX != s.n * s.B || s.n > INT32_MAX || s.B * s.d > INT32_MAX || s.H > INT32_MAX || s.V > INT32_MAX)
+    return fail(env, "numlab_native: mlpLmStep shapes do not fit: C [V, d], W1 [B·d, H], b1 [H], W2 [H, V], b2 [V], X [n, B], Y [n] (n ≥ 1)");
+  for (size_t i = 0; i < nX; i++) {
+    if (X[i] < 0 || (size_t)X[i] >= s.V) {
+      snprintf(message, sizeof message, "numlab_native: mlpLmStep context id %d (row %zu) is not in [0, %zu]", X[i], i / s.B, s.V - 1);
+      return fail(env, message);
+    }
+  }
+  for (size_t i = 0; i < nY; i++) {
+    if (Y[i] < 0 || (size_t)Y[i] >= s.V) {
+      snprintf(message, sizeof message, "numlab_native: mlpLmStep target %d (row %zu) is not in [0, %zu]", Y[i], i, s.V - 1);
+      return fail(env, message);
+    }
+  }
+  if (!is_nullish(env, argv[8])) {
+    bool isArray = false;
+    uint32_t count = 0;
+    if (napi_is_array(env, argv[8], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[8], &count) != napi_ok || count != 5)
+      return fail(env, "numlab_native: mlpLmStep grads must be null or an array of five Float32Arrays");
+    for (uint32_t k = 0; k < 5; k++) {
+      napi_value item;
+      size_t n;
+      if (napi_get_element(env, argv[8], k, &item) != napi_ok || !float32_view(env, item, &g[k], &n) || n != len[k]) {
+        snprintf(message, sizeof message, "numlab_native: mlpLmStep grads[%u] must be a Float32Array of %zu (the size of %s)", k, len[k], names[k]);
+        return fail(env, message);
+      }
+    }
+  }
+  const size_t n = s.n, Bd = s.B * s.d, accN = s.H > s.V ? s.H : s.V;
+  size_t floats = n * (2 * Bd + 2 * s.H + 2 * s.V) + (g[0] ? 0 : len[0] + len[1] + len[2] + len[3] + len[4]);
+  char *mem = scratch_bytes(accN * sizeof(double) + floats * sizeof(float));
+  if (!mem) return fail(env, "numlab_native: mlpLmStep out of memory");
+  double *acc = (double *)mem;
+  float *work = (float *)(mem + accN * sizeof(double));
+  if (!g[0]) {
+    float *at = work + n * (2 * Bd + 2 * s.H + 2 * s.V);
+    for (int k = 0; k < 5; k++) {
+      g[k] = at;
+      at += len[k];
+    }
+  }
+  double loss = mlp_forward_backward(p[0], p[1], p[2], p[3], p[4], X, Y, s, g[0], g[1], g[2], g[3], g[4], acc, work);
+  if (update)
+    for (int k = 0; k < 5; k++) sgd_update(p[k], g[k], (float)lr, len[k]);
+  napi_value result;
+  CHECK(napi_create_double(env, loss, &result));
+  return result;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -628,7 +840,7 @@ NAPI_MODULE_INIT() {
   const struct {
     const char *name;
     napi_callback fn;
-  } functions[] = {{"gemm", Gemm}, {"unary", Unary}, {"binary", Binary}, {"dropout", Dropout}, {"columnSums", ColumnSums}, {"rowSums", RowSums}, {"rowMaxes", RowMaxes}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"setThreads", SetThreads}, {"describe", Describe}, {"threads", Threads}};
+  } functions[] = {{"gemm", Gemm}, {"unary", Unary}, {"binary", Binary}, {"dropout", Dropout}, {"columnSums", ColumnSums}, {"rowSums", RowSums}, {"rowMaxes", RowMaxes}, {"lstmForward", LstmForward}, {"lstmBackward", LstmBackward}, {"mlpLmStep", MlpLmStep}, {"setThreads", SetThreads}, {"describe", Describe}, {"threads", Threads}};
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn) != napi_ok) return NULL;
