@@ -1,7 +1,10 @@
 """Execute code cells through a Jupyter kernel with nbclient and print the result as JSON.
 
 usage: python3 execute_cells.py <cells.json> <working dir> [kernel name]
-stdout: {"outputs": [[output, ...] per cell], "html": "<the executed notebook as nbconvert HTML>"}
+stdout: {"outputs": [[output, ...] per cell], "html": "<the executed notebook as nbconvert HTML>",
+         "metadata": <the executed notebook's metadata, with the widget state nbclient saved>}
+The HTML is exported as `numlab notebooks run` does: without the widget-state metadata (so widgets
+show their static text/html snapshot, with no script from a CDN).
 """
 import json
 import sys
@@ -20,9 +23,13 @@ NotebookClient(nb, timeout=180, kernel_name=kernel, allow_errors=True, resources
 
 html = ""
 try:
+    import copy
+
     from nbconvert import HTMLExporter
 
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    page = copy.deepcopy(nb)
+    page.metadata.pop("widgets", None)
+    html, _ = HTMLExporter().from_notebook_node(page)
 except ImportError:
     pass
-json.dump({"outputs": [cell.outputs for cell in nb.cells], "html": html}, sys.stdout)
+json.dump({"outputs": [cell.outputs for cell in nb.cells], "html": html, "metadata": nb.metadata}, sys.stdout)

@@ -31,7 +31,10 @@ test("a thrown error gives ename, evalue and a traceback", async () => {
   assert.equal(outcome.ename, "RangeError");
   assert.equal(outcome.evalue, "too far");
   assert.equal(outcome.traceback[0], "RangeError: too far");
-  assert.ok(outcome.traceback.some((line) => line.includes("inner")), outcome.traceback.join("\n"));
+  assert.ok(
+    outcome.traceback.some((line) => line.includes("inner")),
+    outcome.traceback.join("\n"),
+  );
   assert.ok(!outcome.traceback.some((line) => /node_modules[\\/]tslab/.test(line)), "kernel frames are hidden");
 });
 

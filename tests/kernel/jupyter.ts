@@ -36,7 +36,7 @@ export interface NotebookOutput {
 }
 
 /** Execute cells in one notebook through the numlab kernel; outputs per cell and the nbconvert HTML. */
-export function executeCells(cells: string[], cwd = REPO): { outputs: NotebookOutput[][]; html: string } {
+export function executeCells(cells: string[], cwd = REPO): { outputs: NotebookOutput[][]; html: string; metadata: Record<string, unknown> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-kernel-test-"));
   try {
     const file = path.join(dir, "cells.json");

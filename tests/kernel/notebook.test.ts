@@ -35,7 +35,9 @@ test("executed notebook: DataFrame table, clear_output, tensor, progress updates
   // …and the notebook's HTML export shows it as a table, not as text
   assert.match(html, /<table class="numlab-table dataframe"[^]*?<th>word<\/th>[^]*?gamma/);
 
-  const streams = only(outputs[1], "stream").map((o) => o.text).join("");
+  const streams = only(outputs[1], "stream")
+    .map((o) => o.text)
+    .join("");
   assert.equal(streams, "kept\n", `clear_output did not clear: ${JSON.stringify(outputs[1])}`);
 
   const [tensor] = only(outputs[2], "execute_result");

@@ -5,6 +5,7 @@ import { isDanfoFrame, isFigure, isRecordArray, plainText, renderValue, valueBun
 import { DISPLAY_SYMBOL } from "../../src/display/bridge";
 import { resetPlotlySession } from "../../src/display/figure";
 
+// eslint-disable-next-line no-control-regex -- an ANSI escape is what this looks for
 const ANSI = /\u001b\[/;
 
 test("undefined and null show nothing", () => {
@@ -32,7 +33,10 @@ test("an object with [Symbol.for('Jupyter.display')]() is shown with its bundle,
 test("a danfo-like DataFrame becomes an HTML table with index and dtypes", () => {
   class DataFrame {
     columns = ["a", "b"];
-    values = [[1, "x"], [2, "y"]];
+    values = [
+      [1, "x"],
+      [2, "y"],
+    ];
     index = [0, 1];
     dtypes = ["int32", "string"];
   }
@@ -46,7 +50,6 @@ test("a danfo-like DataFrame becomes an HTML table with index and dtypes", () =>
 });
 
 test("a real danfo DataFrame renders as an HTML table", async () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const dfd = require("danfojs-node") as { DataFrame: new (data: unknown) => unknown };
   const frame = new dfd.DataFrame({ name: ["a", "b", "c"], n: [1, 2, 3] });
   const html = valueBundle(frame)!["text/html"] as string;
@@ -56,7 +59,10 @@ test("a real danfo DataFrame renders as an HTML table", async () => {
 
 test("tfjs tensors use the tensor renderer", async () => {
   await tf.setBackend("cpu");
-  const t = tf.tensor2d([[1, 2], [3, 4]]);
+  const t = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
   const b = valueBundle(t)!;
   assert.match(b["text/html"] as string, /Tensor shape \[2, 2\] dtype float32/);
   t.dispose();
@@ -75,7 +81,10 @@ test("a numlab figure becomes the Plotly bundle", () => {
 });
 
 test("a non-empty array of records becomes a table; other arrays stay text", () => {
-  const rows = [{ x: 1, y: "a" }, { x: 2, z: true }];
+  const rows = [
+    { x: 1, y: "a" },
+    { x: 2, z: true },
+  ];
   assert.ok(isRecordArray(rows));
   const b = valueBundle(rows)!;
   assert.match(b["text/html"] as string, /<th>x<\/th><th>y<\/th><th>z<\/th>/);

@@ -54,14 +54,24 @@ test("a tall matrix shows its first and last rows with the right values", async 
   const t = tf.range(0, 300, 1, "int32").reshape([100, 3]);
   const html = tensorBundle(t, { maxRows: 4 })["text/html"] as string;
   assert.match(html, /… 96 more rows/);
-  assert.deepEqual(cellsOfBody(html).filter((c) => /^\d+$/.test(c)), ["0", "1", "2", "3", "4", "5", "294", "295", "296", "297", "298", "299"]);
+  assert.deepEqual(
+    cellsOfBody(html).filter((c) => /^\d+$/.test(c)),
+    ["0", "1", "2", "3", "4", "5", "294", "295", "296", "297", "298", "299"],
+  );
   assert.match(html, /<tr><th>99<\/th>/, "the last row keeps its index");
   t.dispose();
 });
 
 test("a matrix is a table with one column per tensor column, wide ones elided in the middle", async () => {
   await ready;
-  const m = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], "int32");
+  const m = tf.tensor2d(
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    [2, 3],
+    "int32",
+  );
   const html = tensorBundle(m)["text/html"] as string;
   assert.match(html, /Tensor shape \[2, 3\] dtype int32/);
   assert.deepEqual(cellsOfBody(html), ["1", "2", "3", "4", "5", "6"]);

@@ -28,7 +28,14 @@ test("parseMessage rejects a wrong signature and a missing delimiter", () => {
   const frames = request();
   frames[2] = Buffer.from("0".repeat(64));
   assert.throws(() => parseMessage(frames, key), /invalid signature/);
-  assert.throws(() => parseMessage(request().filter((f) => String(f) !== "<IDS|MSG>"), key), /delimiter/);
+  assert.throws(
+    () =>
+      parseMessage(
+        request().filter((f) => String(f) !== "<IDS|MSG>"),
+        key,
+      ),
+    /delimiter/,
+  );
 });
 
 test("an empty key disables signing", () => {

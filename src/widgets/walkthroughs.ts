@@ -1,0 +1,234 @@
+/**
+ * The walkthroughs' interactive cells, one builder each (the notebook cell stays one line):
+ * - `nextIntegerExplorer(model)` (notebook 02): type a sequence, see the model's top-k next integers;
+ * - `factorizationExplorer(run)` (notebook 03): a number and a beam count, see the beam candidates;
+ * - `nameSampler(model)` (notebook 06): temperature and seed sliders, see sampled names.
+ * Each returns an `Interactive` widget; its first run happens when it is made, so a headless run
+ * (and the snapshot in an HTML export) shows the result for the initial values.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Row, showTable, table } from "../display/table";
+import type { ArithmeticData } from "../datasets/arithmetic";
+import { judgeCandidate } from "../eval/arithmetic";
+import { NextIntegerPredictor, continueSequence, predictNext } from "../eval/predict-next";
+import { DecodingModels, beamSearch } from "../models/decoding";
+import { MlpLm, mlpLmProbabilities } from "../models/mlp-lm";
+import { Rng } from "../random";
+import { NAME_BOUNDARY_TOKEN, tokenToChar } from "../tokenizers/characters";
+import { FloatSlider, IntSlider, IntText, Text } from "./controls";
+import { Interactive, interact } from "./interact";
+
+/** A sequence typed by a person: integers separated by commas or spaces. */
+export function parseSequence(text: string, maxValue: number): { terms: number[] } | { error: string } {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return { error: "type a few integers, e.g. 1, 2, 4, 8" };
+  const terms: number[] = [];
+  for (const part of parts) {
+    if (!/^\d+$/.test(part)) return { error: `"${part}" is not a non-negative integer` };
+    const n = Number(part);
+    if (n >= maxValue) return { error: `${n} is outside the model's integers 0..${maxValue - 1}` };
+    terms.push(n);
+  }
+  return { terms };
+}
+
+function percentBar(p: number, width = 20): string {
+  const n = Math.round(p * width);
+  return "█".repeat(n) + "·".repeat(width - n);
+}
+
+export interface NextIntegerExplorerOptions {
+  /** The sequence shown first (default "2, 4, 6, 8, 10"). */
+  sequence?: string;
+  /** How many guesses (default 5, slider 1..`maxK`). */
+  k?: number;
+  maxK?: number;
+  /** Greedy continuation length shown under the table (default 4; 0 hides it). */
+  continueSteps?: number;
+  debounceMs?: number;
+}
+
+/** The rows `nextIntegerExplorer` shows for one sequence (rank, integer, probability). */
+export function nextIntegerRows(model: NextIntegerPredictor, terms: readonly number[], k: number): Row[] {
+  return predictNext(model, terms, k).map((g, i) => ({
+    rank: i + 1,
+    next: g.value,
+    probability: `${(100 * g.probability).toFixed(1)}%`,
+    "": percentBar(g.probability),
+  }));
+}
+
+/** A text box for a sequence and a top-k slider; the table shows the model's most probable next integers. */
+export function nextIntegerExplorer(model: NextIntegerPredictor, options: NextIntegerExplorerOptions = {}): Interactive<{ sequence: Text; k: IntSlider }> {
+  const maxK = options.maxK ?? 10;
+  const steps = options.continueSteps ?? 4;
+  const controls = {
+    sequence: new Text({ value: options.sequence ?? "2, 4, 6, 8, 10", description: "sequence", placeholder: "1, 2, 3, 5, 8", layout: { width: "420px" } }),
+    k: new IntSlider({ value: Math.min(options.k ?? 5, maxK), min: 1, max: maxK, description: "top k" }),
+  };
+  return interact(
+    ({ sequence, k }) => {
+      const parsed = parseSequence(sequence, model.config.maxValue);
+      if ("error" in parsed) {
+        console.log(parsed.error);
+        return;
+      }
+      console.log(`the ${k} most probable next integers after ${parsed.terms.join(", ")}:`);
+      showTable(nextIntegerRows(model, parsed.terms, k));
+      if (steps > 0) console.log(`greedy continuation: ${continueSequence(model, parsed.terms, steps).slice(parsed.terms.length).join(", ")}, …`);
+    },
+    controls,
+    { debounceMs: options.debounceMs ?? 60 },
+  );
+}
+
+/** What `factorizationExplorer` needs of an arithmetic run (`loadArithmeticRun`). */
+export interface FactorizationRunLike {
+  model: DecodingModels;
+  data: Pick<ArithmeticData, "config" | "tokenizer" | "problem" | "encode" | "maxTargetLength">;
+}
+
+export interface FactorizationExplorerOptions {
+  /** The number shown first (default 1001 = 7 x 11 x 13). */
+  n?: number;
+  /** Beam width first shown (default 5, slider 1..`maxBeams`). */
+  beams?: number;
+  maxBeams?: number;
+  /** Beam search's length penalty α (default 0: candidates ranked by log-probability, as notebook 03). */
+  lengthPenalty?: number;
+  debounceMs?: number;
+}
+
+/** The beam candidates for `n` as table rows (beam, answer, log-probability, checks). */
+export function factorizationRows(run: FactorizationRunLike, n: number, beams: number, lengthPenalty = 0): Row[] {
+  const tok = run.data.tokenizer;
+  const source = run.data.encode(run.data.problem(n)).source;
+  const [candidates] = beamSearch(run.model, [source], { beams, sosId: tok.sosId, eosId: tok.eosId, maxTokens: run.data.maxTargetLength + 2, lengthPenalty });
+  return candidates.map((c, i) => {
+    const numbers = tok.decodeNumbers(c.tokens);
+    const judged = judgeCandidate("factorization", [n], numbers);
+    return {
+      beam: i + 1,
+      answer: numbers ? numbers.join(" x ") : "(malformed)",
+      "log-prob": Number(c.logProb.toFixed(3)),
+      "correct product": judged.correctProduct,
+      "correct factorization": judged.correct,
+    };
+  });
+}
+
+/** The largest n a factorization run can be asked about (its data's range). */
+export function factorizationRange(run: FactorizationRunLike): { min: number; max: number } {
+  return { min: 2, max: run.data.config.trainMax ?? run.data.config.max };
+}
+
+/** A number box and a beam-count slider; the table shows the factorization candidates of beam search. */
+export function factorizationExplorer(run: FactorizationRunLike, options: FactorizationExplorerOptions = {}): Interactive<{ n: IntText; beams: IntSlider }> {
+  const range = factorizationRange(run);
+  const maxBeams = options.maxBeams ?? 10;
+  const controls = {
+    n: new IntText({ value: options.n ?? 1001, description: "n", continuousUpdate: true }),
+    beams: new IntSlider({ value: Math.min(options.beams ?? 5, maxBeams), min: 1, max: maxBeams, description: "beams" }),
+  };
+  return interact(
+    ({ n, beams }) => {
+      if (!(Number.isInteger(n) && n >= range.min && n <= range.max)) {
+        console.log(`n must be an integer in ${range.min}..${range.max} (the numbers this model was trained and tested on)`);
+        return;
+      }
+      const tok = run.data.tokenizer;
+      const truth = run.data.problem(n).answer;
+      const rows = factorizationRows(run, n, beams, options.lengthPenalty ?? 0);
+      console.log(`n = ${n} (base ${tok.base}: ${tok.toText(tok.encodeNumber(n))}) = ${truth.join(" x ")}; ${beams} beam${beams === 1 ? "" : "s"}:`);
+      return table(rows);
+    },
+    controls,
+    { debounceMs: options.debounceMs ?? 100, direction: "column" },
+  );
+}
+
+/**
+ * Sample `n` names at a temperature: the next character is drawn with probability ∝ p^(1/T)
+ * (T < 1 sharpens the model's distribution, T > 1 flattens it). At T = 1 this is `sampleNames`,
+ * draw for draw.
+ */
+export function sampleNamesWithTemperature(model: MlpLm, n: number, rng: Rng, temperature = 1, maxLength = 50): string[] {
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new Error(`temperature must be a positive number, got ${temperature}`);
+  const { blockSize } = model.config;
+  const names: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const context = new Int32Array(blockSize).fill(NAME_BOUNDARY_TOKEN);
+    let name = "";
+    for (;;) {
+      const probs = tf.tidy(() => mlpLmProbabilities(model, tf.tensor2d(context, [1, blockSize], "int32")));
+      const p = probs.dataSync() as Float32Array;
+      probs.dispose();
+      let weights: ArrayLike<number> = p;
+      if (temperature !== 1) {
+        let maxLog = -Infinity;
+        const logs = Array.from(p, (x) => Math.log(x));
+        for (const l of logs) if (l > maxLog) maxLog = l;
+        weights = logs.map((l) => Math.exp((l - maxLog) / temperature));
+      }
+      const next = rng.categorical(weights);
+      if (next === NAME_BOUNDARY_TOKEN || name.length >= maxLength) break;
+      name += tokenToChar(next);
+      context.copyWithin(0, 1);
+      context[blockSize - 1] = next;
+    }
+    names.push(name);
+  }
+  return names;
+}
+
+export interface NameSamplerOptions {
+  temperature?: number;
+  seed?: number;
+  /** Names per sample (default 12). */
+  count?: number;
+  /** Real names (e.g. the data set): the table marks sampled names that are copies of one. */
+  known?: Iterable<string>;
+  debounceMs?: number;
+}
+
+/** A copy of a variable's values (not shared with it: disposing the original leaves the copy intact). */
+function frozenCopy(v: tf.Variable): tf.Variable {
+  return tf.variable(tf.tensor(v.dataSync().slice(), v.shape, v.dtype), false);
+}
+
+/**
+ * Temperature and seed sliders; the table shows names sampled from the model. The sampler keeps a
+ * copy of the weights as they are now (12k numbers for the lecture's model), so the notebook may
+ * dispose or keep training `model` afterwards.
+ */
+export function nameSampler(model: MlpLm, options: NameSamplerOptions = {}): Interactive<{ temperature: FloatSlider; seed: IntSlider }> {
+  const own: MlpLm = {
+    config: model.config,
+    C: frozenCopy(model.C),
+    W1: frozenCopy(model.W1),
+    b1: frozenCopy(model.b1),
+    W2: frozenCopy(model.W2),
+    b2: frozenCopy(model.b2),
+  };
+  const known = options.known ? new Set(options.known) : null;
+  const count = options.count ?? 12;
+  const controls = {
+    temperature: new FloatSlider({ value: options.temperature ?? 1, min: 0.1, max: 2, step: 0.05, description: "temperature" }),
+    seed: new IntSlider({ value: options.seed ?? 0, min: 0, max: 1000, description: "seed" }),
+  };
+  return interact(
+    ({ temperature, seed }) => {
+      const names = sampleNamesWithTemperature(own, count, new Rng(seed), temperature);
+      const rows = names.map((name, i) => {
+        const row: Row = { "#": i + 1, name: name || "(empty)", length: name.length };
+        if (known) row["in the data"] = known.has(name);
+        return row;
+      });
+      const mean = names.reduce((s, w) => s + w.length, 0) / Math.max(1, names.length);
+      console.log(`temperature ${temperature.toFixed(2)}, seed ${seed}: mean length ${mean.toFixed(1)}`);
+      return table(rows);
+    },
+    controls,
+    { debounceMs: options.debounceMs ?? 60 },
+  );
+}
