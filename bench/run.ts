@@ -47,9 +47,7 @@ async function main(): Promise<void> {
   for (const [name, value] of Object.entries(merged)) {
     const s = value as { numlabMs?: number; pytorchMs?: number | null; ratio?: number | null; backend?: string } | null;
     if (s && typeof s === "object" && "ratio" in s) {
-      process.stderr.write(
-        `ratio ${name}: numlab ${s.numlabMs} ms / PyTorch ${s.pytorchMs ?? "n/a"} ms = ${s.ratio ?? "n/a"} (${s.backend})\n`,
-      );
+      process.stderr.write(`ratio ${name}: numlab ${s.numlabMs} ms / PyTorch ${s.pytorchMs ?? "n/a"} ms = ${s.ratio ?? "n/a"} (${s.backend})\n`);
     }
   }
 }

@@ -5,6 +5,10 @@
 #   bash kernel-setup/setup.sh          # = npm run setup
 #   bash kernel-setup/setup.sh --open   # = npm start: then open notebooks/ in JupyterLab (or Notebook)
 #
+# In a project that depends on numlab (bash node_modules/numlab/kernel-setup/setup.sh --open) the
+# shipped dist/ is used as is, and --open copies the notebooks to ./numlab-notebooks (keeping any
+# already there) and opens that copy, so nothing is written inside node_modules.
+#
 # Environment:
 #   NUMLAB_PYTHON=/path/to/python   use this Python's Jupyter (default: the first of `jupyter`'s
 #                                   Python, python3 on PATH, /usr/bin/python3 that has Jupyter)
@@ -15,11 +19,13 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPEC_SRC="$REPO/kernel-setup/kernels/numlab"
+case "$REPO/" in */node_modules/*) INSTALLED=1 ;; *) INSTALLED=0 ;; esac
+CALLER_DIR="$PWD"
 OPEN=0
 for arg in "$@"; do
   case "$arg" in
     --open) OPEN=1 ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (use --open or --help)" >&2; exit 2 ;;
   esac
 done
@@ -75,15 +81,16 @@ install_jupyter() {
   elif ! pypi_reachable; then say "PyPI (pypi.org) is not reachable; trying apt-get."
   fi
   if [ -n "$base_py" ] && pypi_reachable; then
-    say "installing JupyterLab from PyPI (pip install --user jupyterlab nbclient) ..."
-    if "$base_py" -m pip install --user --quiet jupyterlab nbclient 2>/dev/null; then return 0; fi
+    say "installing JupyterLab from PyPI (pip install --user jupyterlab jupyterlab_widgets nbclient) ..."
+    if "$base_py" -m pip install --user --quiet jupyterlab jupyterlab_widgets nbclient 2>/dev/null; then return 0; fi
     # Debian/Ubuntu Pythons refuse `pip install --user` (PEP 668): use a private virtual env.
     local venv="${XDG_DATA_HOME:-$HOME/.local/share}/numlab/jupyter-venv"
     say "pip --user refused; installing into a virtual environment at $venv ..."
-    "$base_py" -m venv "$venv" && "$venv/bin/python" -m pip install --quiet jupyterlab nbclient && return 0
+    "$base_py" -m venv "$venv" && "$venv/bin/python" -m pip install --quiet jupyterlab jupyterlab_widgets nbclient && return 0
   fi
   if command -v apt-get >/dev/null 2>&1; then
-    local pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient)
+    # (the widgets extension lets the classic Notebook show numlab's sliders and text boxes)
+    local pkgs=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-nbextension-jupyter-js-widgets python3-widgetsnbextension)
     say "installing Jupyter with apt-get: ${pkgs[*]} ..."
     if as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}" \
       || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${pkgs[@]}"; }; then
@@ -108,11 +115,15 @@ say "Jupyter: $PY ($("$PY" -c 'import jupyter_client; print("jupyter_client", ju
 
 # --- 2. Build numlab and install the kernelspec ---------------------------------------------------
 cd "$REPO"
-if [ ! -d node_modules/tslab ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ "$INSTALLED" = 1 ]; then
+  [ -f dist/kernel/main.js ] || fail "$REPO/dist/kernel/main.js is missing: reinstall numlab (npm install numlab)."
+  say "numlab is installed as a dependency ($REPO): using its shipped dist/"
+elif [ ! -d node_modules/tslab ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci) ..."
   npm ci || fail "npm ci failed (see above)."
 fi
 needs_build() {
+  [ "$INSTALLED" = 0 ] || return 1
   [ -f dist/kernel/main.js ] && [ -f dist/index.js ] && [ -L node_modules/numlab ] || return 0
   [ -n "$(find src package.json tsconfig.json -newer dist/index.js -print -quit)" ]
 }
@@ -156,6 +167,12 @@ if got != ["42"]:
 print("[numlab setup] ok: the kernel answered 6 * 7 = 42")
 EOF
 
+# Widgets (the walkthroughs' sliders and text boxes) need the front-end's widget manager.
+if ! "$PY" -c 'import jupyterlab_widgets' >/dev/null 2>&1 && ! "$PY" -c 'import widgetsnbextension' >/dev/null 2>&1; then
+  say "note: for interactive widgets install jupyterlab_widgets (pip) or, for the classic Notebook on Debian/Ubuntu,"
+  say "      apt-get install jupyter-nbextension-jupyter-js-widgets python3-widgetsnbextension (without them widgets show as snapshots)"
+fi
+
 # --- 4. Open the notebooks ------------------------------------------------------------------------
 if [ "$OPEN" = 1 ]; then
   if "$PY" -c 'import jupyterlab' >/dev/null 2>&1; then APP=lab; else APP=notebook; fi
@@ -163,12 +180,18 @@ if [ "$OPEN" = 1 ]; then
     || fail "neither JupyterLab nor Jupyter Notebook is installed for $PY (pip install jupyterlab, or apt-get install jupyter-notebook)."
   CMD=("$PY" -m jupyter "$APP")
   [ "$(id -u)" -eq 0 ] && CMD+=(--allow-root)
-  say "opening notebooks/ in Jupyter ${APP} (stop with Ctrl-C) ..."
+  NOTEBOOKS="$REPO/notebooks"
+  if [ "$INSTALLED" = 1 ]; then
+    NOTEBOOKS="$CALLER_DIR/numlab-notebooks"
+    mkdir -p "$NOTEBOOKS"
+    cp -n "$REPO"/notebooks/*.ipynb "$NOTEBOOKS"/ 2>/dev/null || true
+  fi
+  say "opening $NOTEBOOKS in Jupyter ${APP} (stop with Ctrl-C) ..."
   if [ "${NUMLAB_OPEN_DRY_RUN:-0}" = 1 ]; then
-    echo "would run (in $REPO/notebooks): ${CMD[*]}"
+    echo "would run (in $NOTEBOOKS): ${CMD[*]}"
     exit 0
   fi
-  cd "$REPO/notebooks"
+  cd "$NOTEBOOKS"
   exec "${CMD[@]}"
 else
   say "done. Open the notebooks with: npm start"

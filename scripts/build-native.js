@@ -2,7 +2,9 @@
 // and vectorized exp/tanh/sigmoid/column sums for the WASM backend (src/backend/native.ts).
 // Optional: without a C compiler,
 // the Node-API headers or OpenBLAS (Debian: gcc libopenblas-dev) it prints why and exits 0, and
-// the backend keeps XNNPACK. NUMLAB_NATIVE=0 skips the build.
+// the backend keeps XNNPACK. NUMLAB_NATIVE=0 skips the build. Runs from `npm run build` in a
+// checkout and as numlab's `install` script when numlab is a dependency (the tarball ships the C
+// source, never a built addon).
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
@@ -11,8 +13,12 @@ const root = path.join(__dirname, "..");
 const src = path.join(root, "src", "backend", "native", "numlab_native.c");
 const out = path.join(root, "dist", "native", "numlab_native.node");
 
+// Installed as a dependency (this runs as numlab's `install` script), a later build is `npm rebuild numlab`.
+const installed = root.split(path.sep).includes("node_modules");
+const retry = installed ? "; to build it later: npm rebuild numlab" : "";
+
 function skip(why) {
-  console.warn(`build-native: ${why}; the WASM backend keeps its stock kernels (see README, "Performance")`);
+  console.warn(`build-native: ${why}; the WASM backend keeps its stock kernels (see README, "Performance")${retry}`);
   process.exit(0);
 }
 
@@ -23,11 +29,7 @@ if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(src).mtimeMs) 
 
 // Node-API headers: next to this node binary (official tarballs, nvm), Debian's nodejs package,
 // or the node-api-headers npm package when installed.
-const headerDirs = [
-  path.join(path.dirname(process.execPath), "..", "include", "node"),
-  "/usr/include/node",
-  "/usr/local/include/node",
-];
+const headerDirs = [path.join(path.dirname(process.execPath), "..", "include", "node"), "/usr/include/node", "/usr/local/include/node"];
 try {
   headerDirs.push(path.join(path.dirname(require.resolve("node-api-headers/package.json")), "include"));
 } catch {
@@ -61,7 +63,11 @@ try {
   } catch {
     /* nothing to remove */
   }
-  const detail = String(err.stderr || err.message).split("\n").filter(Boolean).slice(0, 3).join(" | ");
+  const detail = String(err.stderr || err.message)
+    .split("\n")
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(" | ");
   skip(`${cc} could not build it against OpenBLAS (${detail})`);
 }
 fs.renameSync(tmp, out);

@@ -50,7 +50,6 @@ async function measureHere(file: string): Promise<void> {
   process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-
 function runJson<T>(command: string, args: string[]): T {
   const res = spawnSync(command, args, { encoding: "utf8", maxBuffer: 256 << 20, cwd: repoRoot() });
   if (res.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${res.stderr || res.error?.message}`);
@@ -115,7 +114,9 @@ async function benchFile(label: string, file: string, repeats: number, python: s
   }
   process.stderr.write(
     `oeis ${label}: numlab ${numlab.totalMs} ms (cpu ${numlab.cpuMs} ms), ${numlab.peakRssMB} MB` +
-      (python ? `; python ${(section.python as { totalMs: number }).totalMs} ms (cpu ${(section.python as { cpuMs: number }).cpuMs} ms); speedup wall ×${section.speedupWall}, cpu ×${section.speedupCpu}` : "") +
+      (python
+        ? `; python ${(section.python as { totalMs: number }).totalMs} ms (cpu ${(section.python as { cpuMs: number }).cpuMs} ms); speedup wall ×${section.speedupWall}, cpu ×${section.speedupCpu}`
+        : "") +
       "\n",
   );
   return section;

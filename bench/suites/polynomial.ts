@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { expandToCanonical } from "../../src/math/polynomial";
 import { loadPolynomialPairs, PolynomialPair } from "../../src/data/polynomials";
-import { formatFactoredProduct, linearFactorsOfProduct } from "../../src/datasets/polynomial-generator";
+import { formatFactoredProduct, linearFactorsOfProduct } from "../../src/data/polynomial-generator";
 import { repoRoot } from "../../src/data/download";
 
 function polynomialDataDir(): string | null {
@@ -61,7 +61,13 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = polynomialDataDir();
   if (!dir) return { polynomial: { skipped: "real data not found (set NUMLAB_DATA_DIR)" } };
   const result: Record<string, unknown> = {};
-  const files = ["union_unique.txt", ...fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort()];
+  const files = [
+    "union_unique.txt",
+    ...fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort(),
+  ];
   for (const name of files) {
     const pairs = await loadPolynomialPairs(path.join(dir, name));
     result[name] = measure(pairs);

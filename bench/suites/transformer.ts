@@ -29,7 +29,6 @@ export function benchIds(batch: number, length: number, vocab: number, salt: num
   return out;
 }
 
-
 /** Median training-step time (ms) of the numlab transformer on the current backend. */
 export function transformerStepMs(steps: number, warmup = 1): { ms: number; stepsMs: number[]; parameters: number } {
   const c = TRANSFORMER_BENCH;
@@ -45,7 +44,13 @@ export function transformerStepMs(steps: number, warmup = 1): { ms: number; step
     maxLength: 64,
     norm: "post",
   });
-  const batch: TokenBatch = { size: c.batchSize, sourceLength: c.length, targetLength: c.length, source: benchIds(c.batchSize, c.length, c.vocab, 1), target: benchIds(c.batchSize, c.length, c.vocab, 2) };
+  const batch: TokenBatch = {
+    size: c.batchSize,
+    sourceLength: c.length,
+    targetLength: c.length,
+    source: benchIds(c.batchSize, c.length, c.vocab, 1),
+    target: benchIds(c.batchSize, c.length, c.vocab, 2),
+  };
   const optimizer = tf.train.adam(1e-4);
   const vars = Object.values(model.params);
   const rng = new Rng(0);

@@ -44,7 +44,7 @@ export function backendInfo(): BackendInfo | null {
 
 function tryNative(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): string | null {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional package, loaded only when asked for
     require(pkg);
   } catch (err) {
     return `${pkg}: ${(err as Error).message.split("\n")[0]}`;
@@ -60,7 +60,6 @@ async function setWasm(
   preferredThreads?: number,
   preferredBlasThreads?: number,
 ): Promise<{ threads: number; simd: boolean; native: string | null; blasThreads: number }> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
   // SIMD is needed by the threaded build; every Node 20 has it.
   const simd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));

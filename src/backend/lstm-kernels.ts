@@ -21,7 +21,6 @@ type KernelArgs = Parameters<tf.KernelConfig["kernelFunc"]>[0];
 export const LSTM_FORWARD = "NumlabLstmForward";
 export const LSTM_BACKWARD = "NumlabLstmBackward";
 
-
 function requireNative() {
   const native = nativeBinding();
   if (!native) throw new Error("the fused LSTM kernels need the native addon (see fusedLstmAvailable)");
@@ -60,16 +59,27 @@ function lstmBackwardKernel(args: KernelArgs): TensorInfo {
   const dz = backend.makeOutput([steps * batch, 4 * h], "float32");
   const view = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
   native.lstmBackward(
-    view(inputs.dy), view(inputs.recurrent), view(inputs.c), view(inputs.tanhC),
-    view(inputs.i), view(inputs.f), view(inputs.g), view(inputs.o), steps, batch, view(dz),
+    view(inputs.dy),
+    view(inputs.recurrent),
+    view(inputs.c),
+    view(inputs.tanhC),
+    view(inputs.i),
+    view(inputs.f),
+    view(inputs.g),
+    view(inputs.o),
+    steps,
+    batch,
+    view(dz),
   );
   return dz;
 }
 
 /** Register both kernels for "wasm" (idempotent; called by installWasmPatches). */
 export function registerLstmKernels(): void {
-  if (!tf.getKernel(LSTM_FORWARD, "wasm")) tf.registerKernel({ kernelName: LSTM_FORWARD, backendName: "wasm", kernelFunc: lstmForwardKernel as unknown as tf.KernelFunc });
-  if (!tf.getKernel(LSTM_BACKWARD, "wasm")) tf.registerKernel({ kernelName: LSTM_BACKWARD, backendName: "wasm", kernelFunc: lstmBackwardKernel as unknown as tf.KernelFunc });
+  if (!tf.getKernel(LSTM_FORWARD, "wasm"))
+    tf.registerKernel({ kernelName: LSTM_FORWARD, backendName: "wasm", kernelFunc: lstmForwardKernel as unknown as tf.KernelFunc });
+  if (!tf.getKernel(LSTM_BACKWARD, "wasm"))
+    tf.registerKernel({ kernelName: LSTM_BACKWARD, backendName: "wasm", kernelFunc: lstmBackwardKernel as unknown as tf.KernelFunc });
 }
 
 /** True when the active backend is WASM with the native addon loaded and the kernels registered. */

@@ -105,8 +105,13 @@ export function matMulWithBlas(fallback: KernelConfig["kernelFunc"]): KernelConf
     const bias = inputs.bias;
     let beta = 0;
     let biasLeft = bias;
-    if (bias && bias.dtype === "float32" && sizeOf(bias.shape) === n && bias.shape.length <= 1 + outer.length + 1 &&
-        (bias.shape.length === 0 || bias.shape[bias.shape.length - 1] === n)) {
+    if (
+      bias &&
+      bias.dtype === "float32" &&
+      sizeOf(bias.shape) === n &&
+      bias.shape.length <= 1 + outer.length + 1 &&
+      (bias.shape.length === 0 || bias.shape[bias.shape.length - 1] === n)
+    ) {
       // A bias row ([n], [1, n], …): start C from it and accumulate (beta = 1).
       const row = backend.typedArrayFromHeap(bias) as Float32Array;
       for (let r = 0; r < batch * m; r++) viewC.set(row, r * n);
@@ -120,8 +125,7 @@ export function matMulWithBlas(fallback: KernelConfig["kernelFunc"]): KernelConf
         // [..., M, K]·[K, N]: one [B·M, K]·[K, N] product.
         blas.gemm(viewA, viewB, viewC, 1, 0, 0, 0, batchA * m, n, k, 0, transposeB ? 1 : 0, beta);
       } else {
-        blas.gemm(viewA, viewB, viewC, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m * n, m, n, k,
-          transposeA ? 1 : 0, transposeB ? 1 : 0, beta);
+        blas.gemm(viewA, viewB, viewC, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, m * n, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0, beta);
       }
     }
     let result = out;

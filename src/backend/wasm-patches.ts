@@ -74,8 +74,9 @@ interface PatchState {
   originals: Map<string, KernelConfig>;
 }
 const STATE_KEY = Symbol.for("numlab.wasmPatches");
-const state: PatchState = ((globalThis as Record<symbol, unknown>)[STATE_KEY] as PatchState | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[STATE_KEY] = { installed: false, originals: new Map() } as PatchState) as PatchState;
+const state: PatchState =
+  ((globalThis as Record<symbol, unknown>)[STATE_KEY] as PatchState | undefined) ??
+  (((globalThis as Record<symbol, unknown>)[STATE_KEY] = { installed: false, originals: new Map() } as PatchState) as PatchState);
 const originals = state.originals;
 
 /** UnsortedSegmentSum on WASM: out[ids[i], ...] += x[i, ...]. */
@@ -287,12 +288,7 @@ function gatherWasm(original: KernelConfig["kernelFunc"]): KernelConfig["kernelF
     let batchDims = attrs.batchDims ?? 0;
     if (batchDims < 0) batchDims += indices.shape.length;
     // Shapes are validated by tf.gather; the output shape is TensorFlow's.
-    const { outputShape } = tf.backend_util.segment_util.collectGatherOpShapeInfo(
-      x as unknown as tf.Tensor,
-      indices as unknown as tf.Tensor,
-      ax,
-      batchDims,
-    );
+    const { outputShape } = tf.backend_util.segment_util.collectGatherOpShapeInfo(x as unknown as tf.Tensor, indices as unknown as tf.Tensor, ax, batchDims);
     const dimSize = x.shape[ax];
     const batch = sizeOf(x.shape.slice(0, batchDims));
     const outer = sizeOf(x.shape.slice(batchDims, ax));
@@ -348,7 +344,6 @@ function override(kernelName: string, make: (original: KernelConfig | undefined)
   });
 }
 
-
 /**
  * Register the patched kernels for the "wasm" backend (idempotent). Call after the wasm package
  * was loaded; works before or after `tf.setBackend("wasm")`.
@@ -379,7 +374,13 @@ export function installWasmPatches(): void {
   wrap("Sum", (f) => reduceNative("sum", f));
   wrap("Max", (f) => reduceNative("max", f));
   wrap("Mean", (f) => reduceNative("mean", f));
-  for (const [name, op] of [["Add", 0], ["Sub", 1], ["Multiply", 2], ["RealDiv", 3]] as const) wrap(name, (f) => binaryNative(op, f));
+  for (const [name, op] of [
+    ["Add", 0],
+    ["Sub", 1],
+    ["Multiply", 2],
+    ["RealDiv", 3],
+  ] as const)
+    wrap(name, (f) => binaryNative(op, f));
   wrap("Identity", identityShared);
   registerLstmKernels();
   registerDropoutKernel();

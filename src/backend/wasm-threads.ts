@@ -64,7 +64,7 @@ function moduleScriptFile(jsFile: string, threads: number): string {
 
 /** The pthread worker script as a file (Node workers need a path, not a blob URL). */
 function workerScriptFile(dir: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the installed wasm package
   const { wasmWorkerContents } = require(path.join(dir, "tfjs-backend-wasm-threaded-simd.worker.js")) as {
     wasmWorkerContents: string;
   };
@@ -114,29 +114,28 @@ export function registerThreadedWasmBackend(wasmPkg: WasmPackage, threads: numbe
       uncaughtException: process.listeners("uncaughtException"),
       unhandledRejection: process.listeners("unhandledRejection"),
     };
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the patched Emscripten module written just above
     const factory = require(moduleFile) as ModuleFactory;
     const workerFile = workerScriptFile(dir);
     let failInit: (err: Error) => void = () => undefined;
     const initFailed = new Promise<never>((_, reject) => (failInit = reject));
-    const module = await Promise.race([initFailed, factory({
-      locateFile: (p: string, prefix: string) =>
-        p.endsWith(".worker.js") ? workerFile : p.endsWith(".wasm") ? wasmFile : prefix + p,
-      mainScriptUrlOrBlob: moduleFile,
-      instantiateWasm: (
-        imports: EmscriptenImports,
-        receive: (instance: unknown, module: unknown) => void,
-      ) => {
-        // The C++ side uses min(requested, cores / 2): report 2 * threads "logical cores".
-        imports.env.emscripten_num_logical_cores = () => 2 * threads;
-        WebAssemblyApi.instantiate(fs.readFileSync(wasmFile), imports).then(
-          (r) => receive(r.instance, r.module),
-          (err: unknown) => failInit(new Error(`instantiating ${path.basename(wasmFile)}: ${String(err)}`)),
-        );
-        return {};
-      },
-      onAbort: (what: unknown) => failInit(new Error(`aborted: ${String(what)}`)),
-    })]);
+    const module = await Promise.race([
+      initFailed,
+      factory({
+        locateFile: (p: string, prefix: string) => (p.endsWith(".worker.js") ? workerFile : p.endsWith(".wasm") ? wasmFile : prefix + p),
+        mainScriptUrlOrBlob: moduleFile,
+        instantiateWasm: (imports: EmscriptenImports, receive: (instance: unknown, module: unknown) => void) => {
+          // The C++ side uses min(requested, cores / 2): report 2 * threads "logical cores".
+          imports.env.emscripten_num_logical_cores = () => 2 * threads;
+          WebAssemblyApi.instantiate(fs.readFileSync(wasmFile), imports).then(
+            (r) => receive(r.instance, r.module),
+            (err: unknown) => failInit(new Error(`instantiating ${path.basename(wasmFile)}: ${String(err)}`)),
+          );
+          return {};
+        },
+        onAbort: (what: unknown) => failInit(new Error(`aborted: ${String(what)}`)),
+      }),
+    ]);
     module.tfjs = {
       init: module.cwrap("init", null, []),
       initWithThreadsCount: module.cwrap("init_with_threads_count", null, ["number"]),

@@ -35,7 +35,6 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (argv[0] === "--version") {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     process.stdout.write(require("../../package.json").version + "\n");
     return 0;
   }

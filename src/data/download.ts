@@ -4,7 +4,8 @@
  *   1. an explicit path (an error naming it when it does not exist),
  *   2. a data folder (`options.dataDir`, then the `NUMLAB_DATA_DIR` environment variable): the first
  *      of `source.fileNames` that exists there,
- *   3. the download cache (`cacheDir()`: `NUMLAB_CACHE_DIR`, else `<repo>/data/cache`),
+ *   3. the download cache (`cacheDir()`: `NUMLAB_CACHE_DIR`, else `<repo>/data/cache` in a repository
+ *      checkout, else the user's cache directory when numlab is installed as a dependency),
  *   4. an HTTPS download of `source.url` into the cache, with a progress bar, written to a temporary
  *      file and renamed into place only after the integrity checks pass (size ≥ `minBytes`, the
  *      Content-Length matched, a full gzip decompression for `.gz`, the optional sha256).
@@ -17,6 +18,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
+import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { Readable } from "stream";
@@ -116,10 +118,53 @@ export function repoRoot(): string {
   return cachedRepoRoot;
 }
 
-/** The download cache: `NUMLAB_CACHE_DIR`, else `<repo>/data/cache`. */
-export function cacheDir(): string {
-  const fromEnv = process.env.NUMLAB_CACHE_DIR;
-  return fromEnv && fromEnv.trim() !== "" ? path.resolve(fromEnv) : path.join(repoRoot(), "data", "cache");
+/**
+ * True when the numlab package at `root` is an installed copy (a dependency: some folder of its
+ * path is `node_modules`) rather than a repository checkout. Installed copies never write into
+ * their own folder.
+ */
+export function isInstalledPackage(root: string = repoRoot()): boolean {
+  return path.resolve(root).split(/[\\/]/).includes("node_modules");
+}
+
+/** Where `cacheDir` looks; every field defaults to this process's value (tests pass their own). */
+export interface CacheDirContext {
+  env?: NodeJS.ProcessEnv;
+  /** The numlab package root. Default `repoRoot()`. */
+  root?: string;
+  platform?: NodeJS.Platform;
+  home?: string;
+}
+
+/**
+ * The per-user cache folder for numlab: `$XDG_CACHE_HOME/numlab` (an absolute XDG_CACHE_HOME, on
+ * any system but Windows), else `~/Library/Caches/numlab` on macOS, `%LOCALAPPDATA%\numlab\Cache`
+ * on Windows, `~/.cache/numlab` elsewhere.
+ */
+export function userCacheDir(context: Omit<CacheDirContext, "root"> = {}): string {
+  const env = context.env ?? process.env;
+  const platform = context.platform ?? process.platform;
+  const home = context.home ?? os.homedir();
+  const join = platform === "win32" ? path.win32.join : path.posix.join;
+  if (platform === "win32") return join(env.LOCALAPPDATA || join(home, "AppData", "Local"), "numlab", "Cache");
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  if (xdg && path.posix.isAbsolute(xdg)) return join(xdg, "numlab");
+  if (platform === "darwin") return join(home, "Library", "Caches", "numlab");
+  return join(home, ".cache", "numlab");
+}
+
+/**
+ * The download cache (also holds the smoke-mode stand-ins in `smoke/`): `NUMLAB_CACHE_DIR`, else
+ * `<repo>/data/cache` in a repository checkout, else `userCacheDir()` when numlab is installed as
+ * a dependency (never inside `node_modules`).
+ */
+export function cacheDir(context: CacheDirContext = {}): string {
+  const env = context.env ?? process.env;
+  const fromEnv = env.NUMLAB_CACHE_DIR;
+  if (fromEnv && fromEnv.trim() !== "") return path.resolve(fromEnv);
+  const root = context.root ?? repoRoot();
+  if (!isInstalledPackage(root)) return path.join(root, "data", "cache");
+  return userCacheDir(context);
 }
 
 /** The file name a source gets in the cache (the last part of its URL path). */

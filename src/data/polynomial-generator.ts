@@ -17,8 +17,7 @@
  * 3.6% of lines in a trigonometric "variable".
  */
 import { Rng } from "../random";
-import type { PolynomialPair } from "../data/polynomials";
-import { expandToCanonical, expandTree, formatExpanded, parsePolynomial, Polynomial, PolynomialNode } from "../math/polynomial";
+import { expandToCanonical, expandTree, formatExpanded, parsePolynomial, Polynomial, PolynomialNode, PolynomialPair } from "../math/polynomial";
 
 /** A linear factor `slope*v + intercept` (slope ≠ 0). */
 export interface LinearFactor {

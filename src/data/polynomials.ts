@@ -11,13 +11,9 @@ import * as zlib from "zlib";
 import { DataSource, LocateOptions, isGzipFile, locateDataFile, readNumberedLines } from "./download";
 import { Rng } from "../random";
 import { polynomialFixtureText } from "./smoke-fixtures";
-import { expandToCanonical, PolynomialSyntaxError } from "../math/polynomial";
+import { expandToCanonical, PolynomialPair, PolynomialSyntaxError } from "../math/polynomial";
 
-/** One data pair: the factored source and its expanded target. */
-export interface PolynomialPair {
-  factored: string;
-  expanded: string;
-}
+export type { PolynomialPair };
 
 /** The real pairs: `union_unique.txt` in a data folder, else the original `train.txt` (downloaded on demand). */
 export const POLYNOMIAL_SOURCE: DataSource = {

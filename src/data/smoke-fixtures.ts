@@ -6,7 +6,7 @@
  * on them only show that the pipeline runs.
  */
 import { Rng } from "../random";
-import { generatePolynomialPairs } from "../datasets/polynomial-generator";
+import { generatePolynomialPairs } from "./polynomial-generator";
 
 const SMALL_PRIMES: number[] = [];
 for (let n = 2; SMALL_PRIMES.length < 400; n++) if (SMALL_PRIMES.every((p) => p * p > n || n % p !== 0)) SMALL_PRIMES.push(n);

@@ -71,16 +71,19 @@ export interface ArithmeticData {
 
 function checkConfig(c: ArithmeticDataConfig): void {
   if (c.task !== "addition" && c.task !== "factorization") throw new Error(`task must be "addition" or "factorization", got "${c.task}"`);
-  if (!(Number.isInteger(c.max) && c.max >= (c.task === "addition" ? 2 : 3))) throw new Error(`max must be an integer ≥ ${c.task === "addition" ? 2 : 3}, got ${c.max}`);
+  if (!(Number.isInteger(c.max) && c.max >= (c.task === "addition" ? 2 : 3)))
+    throw new Error(`max must be an integer ≥ ${c.task === "addition" ? 2 : 3}, got ${c.max}`);
   if (c.task === "addition" && c.max > 46340) throw new Error(`addition: max ${c.max} is too large (at most 46340, pairs are enumerated)`);
   if (c.task === "factorization" && c.max > 1 << 26) throw new Error(`factorization: max ${c.max} is too large for the sieve (at most 2^26)`);
   if (!(c.testFraction > 0 && c.testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${c.testFraction}`);
   if (c.trainMax !== undefined) {
     if (c.task !== "factorization") throw new Error(`trainMax applies to factorization only (task "${c.task}")`);
-    if (!(Number.isInteger(c.trainMax) && c.trainMax >= c.max && c.trainMax <= 1 << 26)) throw new Error(`trainMax must be an integer in [max = ${c.max}, 2^26], got ${c.trainMax}`);
+    if (!(Number.isInteger(c.trainMax) && c.trainMax >= c.max && c.trainMax <= 1 << 26))
+      throw new Error(`trainMax must be an integer in [max = ${c.max}, 2^26], got ${c.trainMax}`);
   }
   if (c.trainLonger !== undefined && typeof c.trainLonger !== "boolean") throw new Error(`trainLonger must be true or false, got ${String(c.trainLonger)}`);
-  if (c.trainLonger && !(c.trainMax !== undefined && c.trainMax > c.max)) throw new Error(`trainLonger needs a trainMax above max = ${c.max} (got ${c.trainMax ?? "none"})`);
+  if (c.trainLonger && !(c.trainMax !== undefined && c.trainMax > c.max))
+    throw new Error(`trainLonger needs a trainMax above max = ${c.max} (got ${c.trainMax ?? "none"})`);
 }
 
 /** The keys of all problems of a task. */
@@ -232,7 +235,13 @@ export interface ArithmeticBatchStream {
   seek(cursor: { epoch: number; position: number }): void;
 }
 
-export function arithmeticBatchStream(data: ArithmeticData, keys: Int32Array, batchSize: number, seed: number, options: { parts?: number } = {}): ArithmeticBatchStream {
+export function arithmeticBatchStream(
+  data: ArithmeticData,
+  keys: Int32Array,
+  batchSize: number,
+  seed: number,
+  options: { parts?: number } = {},
+): ArithmeticBatchStream {
   if (keys.length === 0) throw new Error("arithmeticBatchStream: no problems to train on");
   const parts = options.parts ?? 1;
   if (!(Number.isInteger(parts) && parts >= 1)) throw new Error(`arithmeticBatchStream: parts must be an integer ≥ 1, got ${parts}`);

@@ -32,8 +32,14 @@ function padRows(rows: readonly (readonly number[])[], padId: number): { data: I
 /** Pad a list of examples to the batch's longest source and target. */
 export function collateSeq2Seq(examples: readonly Seq2SeqExample[], padId = 0): Seq2SeqBatch {
   if (examples.length === 0) throw new Error("collateSeq2Seq: empty batch");
-  const src = padRows(examples.map((e) => e.source), padId);
-  const trg = padRows(examples.map((e) => e.target), padId);
+  const src = padRows(
+    examples.map((e) => e.source),
+    padId,
+  );
+  const trg = padRows(
+    examples.map((e) => e.target),
+    padId,
+  );
   return { size: examples.length, sourceLength: src.length, targetLength: trg.length, source: src.data, target: trg.data };
 }
 

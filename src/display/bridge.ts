@@ -16,16 +16,11 @@ export interface Displayable {
 
 export function isDisplayable(value: unknown): value is Displayable {
   return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as Record<symbol, unknown>)[DISPLAY_SYMBOL] === "function"
+    value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as Record<symbol, unknown>)[DISPLAY_SYMBOL] === "function"
   );
 }
 
-type WriteDisplayData = (
-  content: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> },
-  update: boolean,
-) => void;
+type WriteDisplayData = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
 
 /** Hooks a kernel may install on globalThis (the numlab kernel does, see src/kernel). */
 export interface KernelHooks {
@@ -40,7 +35,6 @@ function tslabWriter(): WriteDisplayData | null {
   const hook = (globalThis as Record<symbol, KernelHooks | undefined>)[KERNEL_HOOKS]?.writeDisplayData;
   if (hook) return hook;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null };
     return jupyter.lastWriteDisplayData ?? null;
   } catch {

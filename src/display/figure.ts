@@ -28,7 +28,10 @@ export function plotlyJs(): string {
 
 /** Embed JSON in a <script> safely. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function plotlyScriptTag(): string {
@@ -48,11 +51,7 @@ export function figureHtml(figure: Figure, options: { includePlotly?: boolean; i
     `var el=document.getElementById(${JSON.stringify(id)});` +
     `if(!window.Plotly||!el){if(n++<400){setTimeout(draw,25);}return;}` +
     `window.Plotly.newPlot(el,${scriptJson(figure.data)},${scriptJson(layout)},${scriptJson(config)});}draw();})();</script>`;
-  return (
-    (options.includePlotly ? plotlyScriptTag() : "") +
-    `<div id="${id}" class="numlab-plot" style="width:100%;height:${height};"></div>` +
-    draw
-  );
+  return (options.includePlotly ? plotlyScriptTag() : "") + `<div id="${id}" class="numlab-plot" style="width:100%;height:${height};"></div>` + draw;
 }
 
 /** The mime bundle for a figure. plotly.js is inlined in the first bundle of this session. */
@@ -61,7 +60,7 @@ export function figureBundle(figure: Figure): MimeBundle {
   plotlyShipped = true;
   const traces = figure.data.length;
   const title = (figure.layout?.title as { text?: string } | string | undefined) ?? "";
-  const titleText = typeof title === "string" ? title : title.text ?? "";
+  const titleText = typeof title === "string" ? title : (title.text ?? "");
   return {
     "application/vnd.plotly.v1+json": { data: figure.data, layout: figure.layout ?? {}, config: figure.config ?? {} },
     "text/html": figureHtml(figure, { includePlotly }),

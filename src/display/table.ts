@@ -1,6 +1,8 @@
 /**
  * Tables for people: rows of records or a danfo DataFrame/Series rendered as an HTML table
  * (index, columns, dtypes, "… n more rows" past a limit) and as aligned plain text.
+ * danfojs-node is an optional peer of numlab: a DataFrame/Series is recognized by its shape
+ * (`columns`, `values`, `index`, `dtypes`), so this module never loads danfo itself.
  */
 import { DISPLAY_SYMBOL, Displayable, MimeBundle, display } from "./bridge";
 import { escapeHtml } from "./html";
@@ -93,8 +95,7 @@ export function tableHtml(t: TableData, options: TableOptions = {}): string {
   const th = (s: string) => `<th>${escapeHtml(s)}</th>`;
   const cell = (v: unknown) =>
     `<td${typeof v === "number" || typeof v === "bigint" ? ' style="text-align:right"' : ""}>${escapeHtml(formatCell(v, digits))}</td>`;
-  const row = (i: number) =>
-    `<tr>${hasIndex ? `<th>${escapeHtml(formatCell(t.index![i]))}</th>` : ""}${t.rows[i].map(cell).join("")}</tr>`;
+  const row = (i: number) => `<tr>${hasIndex ? `<th>${escapeHtml(formatCell(t.index![i]))}</th>` : ""}${t.rows[i].map(cell).join("")}</tr>`;
   const parts: string[] = [];
   for (let i = 0; i < head; i++) parts.push(row(i));
   const width = t.columns.length + (hasIndex ? 1 : 0);

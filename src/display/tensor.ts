@@ -111,7 +111,7 @@ function lazyTable(rows: number, cols: number, at: (r: number, c: number) => unk
     shownCols.push(null);
     for (let c = cols - right; c < cols; c++) shownCols.push(c);
   }
-  const columns = shownCols.map((c) => (c === null ? `… ${cols - maxColumns} more` : names?.[c] ?? String(c)));
+  const columns = shownCols.map((c) => (c === null ? `… ${cols - maxColumns} more` : (names?.[c] ?? String(c))));
   const index: number[] = new Array(rows);
   const data: unknown[][] = new Array(rows);
   for (const r of shownRows(rows, maxRows)) {
@@ -166,10 +166,7 @@ export function tensorBundle(t: TensorLike, options: TensorDisplayOptions = {}):
   }
   if (t.dtype !== "complex64") {
     const preview = Array.from({ length: Math.min(previewValues, raw.length) }, (_, i) => formatCell(value(i), digits));
-    lines.push([
-      "first values",
-      `[${preview.join(", ")}${raw.length > previewValues ? `, … ${raw.length - previewValues} more` : ""}]`,
-    ]);
+    lines.push(["first values", `[${preview.join(", ")}${raw.length > previewValues ? `, … ${raw.length - previewValues} more` : ""}]`]);
   }
   return {
     "text/html":

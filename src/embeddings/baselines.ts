@@ -3,9 +3,9 @@
  * finds when there is nothing to find), and locating local GloVe / BERT files.
  *
  * GloVe: download glove.6B.zip from https://nlp.stanford.edu/projects/glove/ and unzip
- * glove.6B.300d.txt into data/cache/ (or point NUMLAB_GLOVE_FILE at it).
+ * glove.6B.300d.txt into the download cache (`cacheDir()`) (or point NUMLAB_GLOVE_FILE at it).
  * BERT: download vocab.txt and model.safetensors of bert-base-uncased from
- * https://huggingface.co/bert-base-uncased/tree/main into data/cache/bert-base-uncased/
+ * https://huggingface.co/bert-base-uncased/tree/main into bert-base-uncased/ in the download cache
  * (or point NUMLAB_BERT_DIR at the folder).
  */
 import * as fs from "fs";
@@ -34,7 +34,7 @@ export function findGloveFile(env: NodeJS.ProcessEnv = process.env): string | nu
   return null;
 }
 
-/** Local bert-base-uncased files (vocab.txt + model.safetensors): NUMLAB_BERT_DIR, else data/cache/bert-base-uncased; null if incomplete. */
+/** Local bert-base-uncased files (vocab.txt + model.safetensors): NUMLAB_BERT_DIR, else bert-base-uncased/ in the download cache; null if incomplete. */
 export function findBertFiles(env: NodeJS.ProcessEnv = process.env): { vocabFile: string; modelFile: string } | null {
   const dirs = env.NUMLAB_BERT_DIR ? [env.NUMLAB_BERT_DIR] : [path.join(cacheDir(), "bert-base-uncased")];
   for (const dir of dirs) {

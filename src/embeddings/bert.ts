@@ -8,7 +8,7 @@
  * https://huggingface.co/bert-base-uncased/tree/main.
  */
 import * as fs from "fs";
-import { fromFloat16Bits, toFloat16Bits } from "../train/run-dir";
+import { fromFloat16Bits, toFloat16Bits } from "../math/float16";
 import type { IntegerEmbeddings } from "./tsv";
 
 export type SafetensorsDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
@@ -69,7 +69,8 @@ function parseHeader(fd: number, file: string): SafetensorsHeader {
     if (end - begin !== elements * BYTES[e.dtype]) {
       throw new Error(`${file}: tensor "${name}" covers ${end - begin} bytes but ${e.dtype}[${e.shape}] needs ${elements * BYTES[e.dtype]}`);
     }
-    if (dataStart + end > size) throw new Error(`${file}: tensor "${name}" ends at byte ${dataStart + end}, past the end of the file (${size}): truncated download?`);
+    if (dataStart + end > size)
+      throw new Error(`${file}: tensor "${name}" ends at byte ${dataStart + end}, past the end of the file (${size}): truncated download?`);
     tensors[name] = e;
   }
   return { tensors, metadata, dataStart };
@@ -133,7 +134,9 @@ export function readSafetensorsTensor(file: string, names: string | string[], op
     const name = candidates.find((n) => n in header.tensors);
     if (!name) {
       const have = Object.keys(header.tensors).slice(0, 8).join(", ");
-      throw new Error(`${file}: no tensor named ${candidates.join(" or ")} (it has ${Object.keys(header.tensors).length} tensors: ${have}${Object.keys(header.tensors).length > 8 ? ", ..." : ""})`);
+      throw new Error(
+        `${file}: no tensor named ${candidates.join(" or ")} (it has ${Object.keys(header.tensors).length} tensors: ${have}${Object.keys(header.tensors).length > 8 ? ", ..." : ""})`,
+      );
     }
     const e = header.tensors[name];
     const width = BYTES[e.dtype];
@@ -157,7 +160,10 @@ export function readSafetensorsTensor(file: string, names: string | string[], op
 
 /** The tokens of a WordPiece vocab.txt; token id = line index. */
 export function readVocab(file: string): string[] {
-  const lines = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = fs
+    .readFileSync(file, "utf8")
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
   return lines;
 }
@@ -205,7 +211,11 @@ export function readBertIntegerEmbeddings(options: BertEmbeddingOptions): Intege
 }
 
 /** Write a safetensors file (for fixtures and exports): float tensors as F32/F16/BF16. */
-export function writeSafetensors(file: string, tensors: Record<string, { dtype: "F32" | "F16" | "BF16"; shape: number[]; values: ArrayLike<number> }>, metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  file: string,
+  tensors: Record<string, { dtype: "F32" | "F16" | "BF16"; shape: number[]; values: ArrayLike<number> }>,
+  metadata?: Record<string, string>,
+): void {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   const chunks: Buffer[] = [];
@@ -231,4 +241,3 @@ export function writeSafetensors(file: string, tensors: Record<string, { dtype: 
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   fs.writeFileSync(file, Buffer.concat([len, Buffer.from(json), ...chunks]));
 }
-

@@ -27,7 +27,10 @@ export async function readGloveIntegers(file: string, options: GloveOptions = {}
     if (!/^(0|[1-9]\d{0,8})$/.test(token)) continue;
     const n = Number(token);
     if (n >= count || found.has(n)) continue;
-    const fields = line.slice(space + 1).trim().split(/ +/);
+    const fields = line
+      .slice(space + 1)
+      .trim()
+      .split(/ +/);
     if (dim < 0) dim = fields.length;
     if (fields.length !== dim) throw new Error(`${file}:${lineNo}: token "${token}" has ${fields.length} values, earlier tokens have ${dim}`);
     const v = new Float32Array(dim);

@@ -69,7 +69,11 @@ export interface ArithmeticDigitScore {
 }
 
 /** Is this candidate a right answer to the problem with these operands? */
-export function judgeCandidate(task: "addition" | "factorization", operands: readonly number[], numbers: number[] | null): { correct: boolean; correctProduct: boolean } {
+export function judgeCandidate(
+  task: "addition" | "factorization",
+  operands: readonly number[],
+  numbers: number[] | null,
+): { correct: boolean; correctProduct: boolean } {
   if (!numbers) return { correct: false, correctProduct: false };
   if (task === "addition") {
     const ok = numbers.length === 1 && numbers[0] === operands[0] + operands[1];
@@ -152,7 +156,11 @@ export function evaluateArithmetic(
       }
     }
     if (examples.length < (options.exampleCount ?? 10)) {
-      examples.push({ input: tok.toText(data.encode(p).source.slice(1, -1)), prediction: results[i][0] ? tok.toText(results[i][0].tokens) : "", correct: Boolean(judged[0]?.correct) });
+      examples.push({
+        input: tok.toText(data.encode(p).source.slice(1, -1)),
+        prediction: results[i][0] ? tok.toText(results[i][0].tokens) : "",
+        correct: Boolean(judged[0]?.correct),
+      });
     }
   });
   const n = problems.length;

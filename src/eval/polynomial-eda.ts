@@ -6,7 +6,7 @@
  */
 import type { PolynomialPair } from "../data/polynomials";
 import { expandPolynomial, expandToCanonical, termDegree } from "../math/polynomial";
-import { linearFactorsOfProduct } from "../datasets/polynomial-generator";
+import { linearFactorsOfProduct } from "../data/polynomial-generator";
 import { tokenizePolynomial } from "../tokenizers/polynomial-language";
 
 /** A distribution of non-negative integers: `counts[v]` = how many items have value v. */
@@ -110,7 +110,10 @@ function sortedDesc<K>(map: Map<K, number>): Array<[K, number]> {
 
 /** Source shape: functions of letters and letters become V, integers N: `(3*cos(z)+3)*z` → `(N*V+N)*V`. */
 export function polynomialShape(text: string): string {
-  return text.replace(/(sin|cos|tan)\([a-z]\)/g, "V").replace(/[a-z]/g, "V").replace(/[0-9]+/g, "N");
+  return text
+    .replace(/(sin|cos|tan)\([a-z]\)/g, "V")
+    .replace(/[a-z]/g, "V")
+    .replace(/[0-9]+/g, "N");
 }
 
 /** Number of terms of an expanded polynomial written without parentheses around sums. */
@@ -236,7 +239,13 @@ export function polynomialEdaSummary(eda: PolynomialEda): Array<{ measure: strin
     { measure: "target length (chars) min/median/max", value: `${eda.targetChars.min} / ${eda.targetChars.median} / ${eda.targetChars.max}` },
     { measure: "source length (tokens) max", value: String(eda.sourceTokens.max) },
     { measure: "target length (tokens) max", value: String(eda.targetTokens.max) },
-    { measure: "distinct letters", value: eda.letters.map(([l]) => l).sort().join(" ") },
+    {
+      measure: "distinct letters",
+      value: eda.letters
+        .map(([l]) => l)
+        .sort()
+        .join(" "),
+    },
     { measure: "lines with sin/cos/tan variable", value: pct(eda.pairs ? trig / eda.pairs : 0) },
     { measure: "factor slopes", value: range(eda.factorSlopes) },
     { measure: "factor intercepts", value: range(eda.factorIntercepts) },

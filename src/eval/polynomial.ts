@@ -146,7 +146,12 @@ export function evaluatePolynomialModel(
   options: PolynomialPredictOptions = {},
 ): { scores: PolynomialScores; rows: ScoredPolynomialPrediction[]; seconds: number } {
   const t0 = Date.now();
-  const predicted = predictPolynomials(model, language, pairs.map((p) => p.factored), options);
+  const predicted = predictPolynomials(
+    model,
+    language,
+    pairs.map((p) => p.factored),
+    options,
+  );
   const scored = scorePolynomialPredictions(pairs.map((p, i) => ({ factored: p.factored, expanded: p.expanded, predicted: predicted[i] })));
   return { ...scored, seconds: (Date.now() - t0) / 1000 };
 }

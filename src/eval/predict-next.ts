@@ -37,7 +37,9 @@ export function predictNext(model: NextIntegerPredictor, sequence: ArrayLike<num
     const last = logits.slice([0, sequence.length - 1, 0], [1, 1, -1]).reshape([-1]);
     return tf.softmax(last).dataSync() as Float32Array;
   });
-  const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(0, Math.min(k, probs.length));
+  const order = Array.from(probs.keys())
+    .sort((a, b) => probs[b] - probs[a])
+    .slice(0, Math.min(k, probs.length));
   return order.map((value) => ({ value, probability: probs[value] }));
 }
 

@@ -15,9 +15,7 @@ export interface ErrorContent {
   traceback: string[];
 }
 
-export type CellOutcome =
-  | { status: "ok"; hasValue: boolean; value?: unknown; warnings: string[] }
-  | ({ status: "error" } & ErrorContent);
+export type CellOutcome = { status: "ok"; hasValue: boolean; value?: unknown; warnings: string[] } | ({ status: "error" } & ErrorContent);
 
 export interface CompletionResult {
   start: number;
@@ -48,10 +46,8 @@ interface TslabModules {
 }
 
 function loadTslab(): TslabModules {
-  /* eslint-disable @typescript-eslint/no-var-requires */
   const converter = require("tslab/dist/converter") as Pick<TslabModules, "createConverter">;
   const executor = require("tslab/dist/executor") as Pick<TslabModules, "createExecutor">;
-  /* eslint-enable @typescript-eslint/no-var-requires */
   return { createConverter: converter.createConverter, createExecutor: executor.createExecutor };
 }
 
@@ -60,8 +56,7 @@ export function userStack(error: Error): string[] {
   const stack = typeof error.stack === "string" ? error.stack.split("\n") : [];
   const frames = stack.filter((line) => /^\s+at /.test(line));
   return frames.filter(
-    (line) =>
-      !/node_modules[\\/]tslab[\\/]|[\\/]dist[\\/]kernel[\\/]|[\\/]src[\\/]kernel[\\/]|\(node:|at node:|at new Promise \(<anonymous>\)/.test(line),
+    (line) => !/node_modules[\\/]tslab[\\/]|[\\/]dist[\\/]kernel[\\/]|[\\/]src[\\/]kernel[\\/]|\(node:|at node:|at new Promise \(<anonymous>\)/.test(line),
   );
 }
 
@@ -139,9 +134,7 @@ export class CellRunner {
     }
     // Diagnostics with ok: a `//%module:` cell registers even with errors; show them as warnings.
     const warnings = this.diagnostics;
-    return lastValue
-      ? { status: "ok", hasValue: true, value: lastValue.value, warnings }
-      : { status: "ok", hasValue: false, warnings };
+    return lastValue ? { status: "ok", hasValue: true, value: lastValue.value, warnings } : { status: "ok", hasValue: false, warnings };
   }
 
   interrupt(): void {

@@ -71,8 +71,6 @@ export function childMessage<C>(parent: Message<unknown>, msgType: string, conte
 
 /** Frames to send for `message`, signed with `key`. */
 export function serializeMessage(message: Message<unknown>, key: string): Buffer[] {
-  const parts = [message.header, message.parent_header, message.metadata, message.content].map((p) =>
-    Buffer.from(JSON.stringify(p), "utf8"),
-  );
+  const parts = [message.header, message.parent_header, message.metadata, message.content].map((p) => Buffer.from(JSON.stringify(p), "utf8"));
   return [...message.identities, DELIMITER, Buffer.from(sign(key, parts)), ...parts, ...message.buffers];
 }

@@ -221,10 +221,7 @@ function addPolynomials(a: Polynomial, b: Polynomial, sign: 1 | -1): Polynomial 
   return out;
 }
 
-function multiplyPowers(
-  a: ReadonlyArray<readonly [string, number]>,
-  b: ReadonlyArray<readonly [string, number]>,
-): Array<readonly [string, number]> {
+function multiplyPowers(a: ReadonlyArray<readonly [string, number]>, b: ReadonlyArray<readonly [string, number]>): Array<readonly [string, number]> {
   const m = new Map<string, number>(a.map(([s, e]) => [s, e]));
   for (const [s, e] of b) m.set(s, (m.get(s) ?? 0) + e);
   return [...m.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
@@ -301,9 +298,7 @@ function formatTerm(t: PolynomialTerm): string {
  * two terms (a positive constant and a single negative power): the constant goes first.
  */
 export function orderedTerms(p: Polynomial): PolynomialTerm[] {
-  const terms = [...p.entries()]
-    .sort((x, y) => termDegree(y[1]) - termDegree(x[1]) || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
-    .map(([, t]) => t);
+  const terms = [...p.entries()].sort((x, y) => termDegree(y[1]) - termDegree(x[1]) || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, t]) => t);
   if (terms.length === 2) {
     const constant = terms.find((t) => t.powers.length === 0);
     const other = terms.find((t) => t.powers.length > 0);
@@ -324,6 +319,12 @@ export function formatExpanded(p: Polynomial): string {
     out += out === "" || s.startsWith("-") ? s : `+${s}`;
   }
   return out;
+}
+
+/** One task pair: a factored source and its expanded target (the data files' `factored=expanded` lines). */
+export interface PolynomialPair {
+  factored: string;
+  expanded: string;
 }
 
 /** Factored text → canonical expanded text: `expandToCanonical("(21-5*c)*(3*c-7)")` → `-15*c**2+98*c-147`. */

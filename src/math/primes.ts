@@ -34,8 +34,16 @@ export function factorize(n: number): number[] {
   if (!(Number.isSafeInteger(n) && n >= 2)) throw new Error(`factorize: need a safe integer ≥ 2, got ${n}`);
   const out: number[] = [];
   let x = n;
-  while (x % 2 === 0) (out.push(2), (x /= 2));
-  for (let d = 3; d * d <= x; d += 2) while (x % d === 0) (out.push(d), (x /= d));
+  while (x % 2 === 0) {
+    out.push(2);
+    x /= 2;
+  }
+  for (let d = 3; d * d <= x; d += 2) {
+    while (x % d === 0) {
+      out.push(d);
+      x /= d;
+    }
+  }
   if (x > 1) out.push(x);
   return out;
 }

@@ -188,11 +188,17 @@ export function greedyDecode(models: DecodingModels, sources: readonly (readonly
           for (let v = 0; v < vocab; v++) {
             if (forbidden[v]) continue;
             const lp = logProbs[i * vocab + v];
-            if (lp > bestValue) (bestValue = lp), (best = v);
+            if (lp > bestValue) {
+              bestValue = lp;
+              best = v;
+            }
           }
           next[i] = best;
           if (best === opts.eosId) done[i] = 1;
-          else (out[i].push(best), alive++);
+          else {
+            out[i].push(best);
+            alive++;
+          }
         }
         tokens = next;
         if (alive === 0) break;

@@ -127,14 +127,7 @@ export function createLstmLm(config: LstmLmConfig): LstmLm {
     denseBias,
     outputKernel,
     outputBias,
-    trainableVariables: () => [
-      embedding,
-      ...layers.flatMap((w) => [w.kernel, w.recurrent, w.bias]),
-      denseKernel,
-      denseBias,
-      outputKernel,
-      outputBias,
-    ],
+    trainableVariables: () => [embedding, ...layers.flatMap((w) => [w.kernel, w.recurrent, w.bias]), denseKernel, denseBias, outputKernel, outputBias],
     embeddingMatrix: () => tf.tidy(() => tf.concat([embedding, tf.zeros([1, e])], 0) as tf.Tensor2D),
     forwardTimeMajor: (inputs) => lstmLmForwardTimeMajor(model, inputs),
     forward: (inputs) =>
@@ -156,7 +149,20 @@ export function createLstmLm(config: LstmLmConfig): LstmLm {
  * [T·B, H], from zero initial states. `lstmLayer` and `lstmLayerAutodiff` compute the same values
  * with the same kernels in the same order; they differ only in how the gradient is built.
  */
-export type LstmLayerFn = (x: tf.Tensor2D, weights: LstmLayerWeights, steps: number, batch: number) => tf.Tensor2D;
+export type LstmLayerFn = (x: tf.Tensor2D, weights: LstmLayerTensors, steps: number, batch: number) => tf.Tensor2D;
+
+/**
+ * The weights an LSTM layer function reads: `LstmLayerWeights` or tensors derived from other
+ * variables (the RNN primer's classifier reorders its basicLSTMCell kernel into this layout).
+ */
+export interface LstmLayerTensors {
+  /** Input weights [in, 4H] (gate columns i, f, g, o). */
+  kernel: tf.Tensor2D;
+  /** Recurrent weights [H, 4H]. */
+  recurrent: tf.Tensor2D;
+  /** Gate bias [4H]. */
+  bias: tf.Tensor1D;
+}
 
 /** The cell's per-step states, as lists over the timesteps. */
 interface LstmTrace {

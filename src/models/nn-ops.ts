@@ -9,12 +9,7 @@ import * as tf from "@tensorflow/tfjs";
  * `x · w + b` (optionally followed by relu/sigmoid/…) for x of any rank ≥ 2: the leading dims are
  * folded into rows so one 2-D matmul does the work; the result keeps x's leading dims.
  */
-export function linear(
-  x: tf.Tensor,
-  w: tf.Tensor2D,
-  b?: tf.Tensor1D,
-  activation?: "relu" | "linear" | "sigmoid" | "elu" | "relu6",
-): tf.Tensor {
+export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D, activation?: "relu" | "linear" | "sigmoid" | "elu" | "relu6"): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1];
   if (inDim !== w.shape[0]) throw new Error(`linear: input has ${inDim} features but the weight expects ${w.shape[0]}`);
   const rows = x.size / inDim;

@@ -29,9 +29,7 @@ export class EmbeddingIndexError extends RangeError {
     readonly position: number,
     readonly tableSize: number,
   ) {
-    super(
-      `embedding index ${index} (at position ${position}) is out of range for a table of ${tableSize} rows: valid indices are 0..${tableSize - 1}`,
-    );
+    super(`embedding index ${index} (at position ${position}) is out of range for a table of ${tableSize} rows: valid indices are 0..${tableSize - 1}`);
     this.name = "EmbeddingIndexError";
   }
 }

@@ -47,11 +47,7 @@ export function deepenedLayerPlan(from: number, to: number): { source: number; e
  * post-norm (a zero branch is not the identity there), or when a weight is missing or has the
  * wrong shape. The returned tensors are new; the caller owns them.
  */
-export function deepenTransformerWeights(
-  weights: Record<string, tf.Tensor>,
-  from: TransformerConfig,
-  to: TransformerConfig,
-): Record<string, tf.Tensor> {
+export function deepenTransformerWeights(weights: Record<string, tf.Tensor>, from: TransformerConfig, to: TransformerConfig): Record<string, tf.Tensor> {
   for (const key of SAME_SHAPE) {
     if (from[key] !== to[key]) throw new Error(`deepen: ${key} must stay ${from[key]} (the source model's), got ${to[key]}`);
   }
@@ -74,7 +70,9 @@ export function deepenTransformerWeights(
   for (const side of ["encoder", "decoder"] as const) {
     const fromLayers = side === "encoder" ? from.encoderLayers : from.decoderLayers;
     const toLayers = side === "encoder" ? to.encoderLayers : to.decoderLayers;
-    const prefixes = Object.keys(weights).filter((n) => n.startsWith(`${side}.0.`)).map((n) => n.slice(`${side}.0.`.length));
+    const prefixes = Object.keys(weights)
+      .filter((n) => n.startsWith(`${side}.0.`))
+      .map((n) => n.slice(`${side}.0.`.length));
     if (prefixes.length === 0) throw new Error(`deepen: the source weights have no ${side} layer 0`);
     deepenedLayerPlan(fromLayers, toLayers).forEach(({ source, exact }, j) => {
       for (const rest of prefixes) {
@@ -101,7 +99,10 @@ function widenFeedForward(weights: Record<string, tf.Tensor>, from: TransformerC
     weights[name] = tf.tidy(() => make(t));
     t.dispose();
   };
-  for (const [side, layers] of [["encoder", to.encoderLayers], ["decoder", to.decoderLayers]] as const) {
+  for (const [side, layers] of [
+    ["encoder", to.encoderLayers],
+    ["decoder", to.decoderLayers],
+  ] as const) {
     for (let i = 0; i < layers; i++) {
       const pre = `${side}.${i}.ff`;
       // the added columns of a fresh [d, f1] Xavier draw, so their scale is the wider model's

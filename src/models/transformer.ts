@@ -43,6 +43,13 @@ export interface TransformerConfig {
   seed: number;
 }
 
+/**
+ * What `createTransformer` fills in for fields a partial config leaves out: numlab's architecture
+ * (pre-norm, attention gain 0.5, sinusoidal positions, dropout 0.1 — what both trainers use) at the
+ * size of the seed's polynomial model (d 256, 3 + 3 layers, 8 heads, feed-forward 512). The
+ * trainers do not rely on it: `ARITHMETIC_DEFAULTS.model` (src/train/arithmetic.ts) and
+ * `POLYNOMIAL_DEFAULTS.model` (src/train/polynomial.ts) spell out every field of their models.
+ */
 export const DEFAULT_TRANSFORMER_CONFIG: Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize"> = {
   hidden: 256,
   encoderLayers: 3,
@@ -52,16 +59,14 @@ export const DEFAULT_TRANSFORMER_CONFIG: Omit<TransformerConfig, "sourceVocabSiz
   dropout: 0.1,
   maxLength: 128,
   positional: "sinusoidal",
-  norm: "post",
-  attentionGain: 1,
+  norm: "pre",
+  attentionGain: 0.5,
   padId: 0,
   seed: 0,
 };
 
 /** Fill in defaults and check the shape constraints (errors name the field). */
-export function transformerConfig(
-  partial: Partial<TransformerConfig> & Pick<TransformerConfig, "sourceVocabSize" | "targetVocabSize">,
-): TransformerConfig {
+export function transformerConfig(partial: Partial<TransformerConfig> & Pick<TransformerConfig, "sourceVocabSize" | "targetVocabSize">): TransformerConfig {
   const c: TransformerConfig = { ...DEFAULT_TRANSFORMER_CONFIG, ...partial };
   const positiveInts: (keyof TransformerConfig)[] = ["sourceVocabSize", "targetVocabSize", "hidden", "heads", "ffHidden", "maxLength"];
   for (const key of positiveInts) {
@@ -74,7 +79,8 @@ export function transformerConfig(
   if (c.hidden % c.heads !== 0) throw new Error(`transformer config: hidden (${c.hidden}) must be divisible by heads (${c.heads})`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`transformer config: dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.attentionGain > 0)) throw new Error(`transformer config: attentionGain must be > 0, got ${c.attentionGain}`);
-  if (c.positional !== "sinusoidal" && c.positional !== "learned") throw new Error(`transformer config: positional must be "sinusoidal" or "learned", got "${c.positional}"`);
+  if (c.positional !== "sinusoidal" && c.positional !== "learned")
+    throw new Error(`transformer config: positional must be "sinusoidal" or "learned", got "${c.positional}"`);
   if (c.norm !== "pre" && c.norm !== "post") throw new Error(`transformer config: norm must be "pre" or "post", got "${c.norm}"`);
   return c;
 }
@@ -187,9 +193,7 @@ export function sinusoidalPositions(length: number, hidden: number): Float32Arra
 }
 
 /** A new transformer (config checked, weights initialized from `config.seed`). */
-export function createTransformer(
-  partial: Partial<TransformerConfig> & Pick<TransformerConfig, "sourceVocabSize" | "targetVocabSize">,
-): Transformer {
+export function createTransformer(partial: Partial<TransformerConfig> & Pick<TransformerConfig, "sourceVocabSize" | "targetVocabSize">): Transformer {
   const config = transformerConfig(partial);
   const sinusoid =
     config.positional === "sinusoidal" ? tf.keep(tf.tensor2d(sinusoidalPositions(config.maxLength, config.hidden), [config.maxLength, config.hidden])) : null;
@@ -603,10 +607,20 @@ export function decoderStep(model: Transformer, state: DecoderState, tokens: tf.
     if (model.config.norm === "pre") x = norm(model, "decoder.finalNorm", x);
     logProbs = tf.keep(tf.logSoftmax(linear(model, "output", x)) as tf.Tensor2D);
     next = { ...state, length: state.length + 1, selfKeys };
-    for (const k of selfKeys) if (k) (tf.keep(k.kT), tf.keep(k.v));
+    for (const k of selfKeys) {
+      if (k) {
+        tf.keep(k.kT);
+        tf.keep(k.v);
+      }
+    }
   });
   // drop the previous step's self keys (memory keys and mask are shared with the new state)
-  for (const k of state.selfKeys) if (k) (k.kT.dispose(), k.v.dispose());
+  for (const k of state.selfKeys) {
+    if (k) {
+      k.kT.dispose();
+      k.v.dispose();
+    }
+  }
   return { logProbs: logProbs as unknown as tf.Tensor2D, state: next as unknown as DecoderState };
 }
 
@@ -634,9 +648,17 @@ export function selectDecoderRows(model: Transformer, state: DecoderState, rows:
       sourceMask: withMemory ? (tf.keep(tf.gather(state.sourceMask, idx)) as tf.Tensor4D) : state.sourceMask,
     };
   });
-  for (const k of state.selfKeys) if (k) (k.kT.dispose(), k.v.dispose());
+  for (const k of state.selfKeys) {
+    if (k) {
+      k.kT.dispose();
+      k.v.dispose();
+    }
+  }
   if (withMemory) {
-    for (const k of state.memoryKeys) (k.kT.dispose(), k.v.dispose());
+    for (const k of state.memoryKeys) {
+      k.kT.dispose();
+      k.v.dispose();
+    }
     state.sourceMask.dispose();
   }
   return next as unknown as DecoderState;
@@ -655,7 +677,9 @@ export function attentionWeights(
   const plain = (list: tf.Tensor4D[]) => list.map((t) => (t.arraySync() as number[][][][])[0]);
   let out: { encoderSelf: number[][][][]; decoderSelf: number[][][][]; cross: number[][][][] } | null = null;
   tf.tidy(() => {
-    transformerForward(model, tf.tensor2d([...source], [1, source.length], "int32"), tf.tensor2d([...targetInput], [1, targetInput.length], "int32"), { attention: maps });
+    transformerForward(model, tf.tensor2d([...source], [1, source.length], "int32"), tf.tensor2d([...targetInput], [1, targetInput.length], "int32"), {
+      attention: maps,
+    });
     out = { encoderSelf: plain(maps.encoderSelf), decoderSelf: plain(maps.decoderSelf), cross: plain(maps.cross) };
   });
   return out as unknown as { encoderSelf: number[][][][]; decoderSelf: number[][][][]; cross: number[][][][] };

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { isInstalledPackage } from "../data/download";
 
 /** One error output (or a failure to run a cell at all). `cell` is the 0-based cell index, -1 if none. */
 export interface NotebookCellError {
@@ -49,13 +50,16 @@ export interface NotebookProgress {
 export interface RunNotebooksOptions {
   /** NUMLAB_SMOKE for the kernel: true → "1", false → "0", undefined → inherit the environment. */
   smoke?: boolean;
-  /** Where executed notebooks and HTML go. Default `<root>/out/notebooks`. */
+  /** Where executed notebooks and HTML go. Default `defaultNotebookOutDir(root)`. */
   outDir?: string;
   /** Notebooks to run (paths). Default: every `<root>/notebooks/*.ipynb`. */
   files?: string[];
   /** Keep only notebooks whose file name contains this text (or matches this RegExp). */
   filter?: string | RegExp | ((file: string) => boolean);
-  /** The repository root (holds notebooks/ and kernel-setup/). Default: found from this file. */
+  /**
+   * The numlab package root (holds notebooks/ and kernel-setup/): a repository checkout, or the
+   * installed package in node_modules. Default: found from this file.
+   */
   root?: string;
   /** Seconds one cell may run. Default 600 in smoke mode, 6 hours otherwise. */
   cellTimeoutSec?: number;
@@ -82,7 +86,10 @@ export interface RunNotebooksOptions {
   onResult?: (result: NotebookResult) => void;
 }
 
-/** The repository root: the nearest folder above this file with package.json named "numlab". */
+/**
+ * The numlab package root: the nearest folder above this file with package.json named "numlab" (a
+ * repository checkout, or `node_modules/numlab` when installed as a dependency; both ship notebooks/).
+ */
 export function repoRoot(start: string = __dirname): string {
   let dir = path.resolve(start);
   for (;;) {
@@ -106,9 +113,18 @@ export function notebookPython(env: NodeJS.ProcessEnv = process.env): string {
   return fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 }
 
-/** NUMLAB_DATA_DIR for notebooks: the environment's, else a `shared/data` folder beside the repo. */
+/**
+ * Where executed notebooks go by default: `<root>/out/notebooks` in a repository checkout,
+ * `<cwd>/out/notebooks` when numlab is installed as a dependency (never inside node_modules).
+ */
+export function defaultNotebookOutDir(root: string = repoRoot(), cwd: string = process.cwd()): string {
+  return path.join(isInstalledPackage(root) ? path.resolve(cwd) : root, "out", "notebooks");
+}
+
+/** NUMLAB_DATA_DIR for notebooks: the environment's, else a `shared/data` folder beside a repository checkout. */
 export function defaultNotebookDataDir(root: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.NUMLAB_DATA_DIR) return env.NUMLAB_DATA_DIR;
+  if (isInstalledPackage(root)) return undefined;
   const beside = path.resolve(root, "..", "shared", "data");
   return fs.existsSync(beside) ? beside : undefined;
 }
@@ -170,8 +186,9 @@ result["codeCells"] = len(code_cells)
 t0 = time.time()
 def on_complete(cell, cell_index, **kw):
     print("@@numlab cell %d %d %.3f" % (cell_index, len(nb.cells), time.time() - t0), flush=True)
+# store_widget_state: the widgets' state goes to metadata.widgets (application/vnd.jupyter.widget-state+json)
 client = NotebookClient(nb, kernel_name=cfg["kernel"], timeout=cfg["timeout"], startup_timeout=180,
-                        allow_errors=False, record_timing=True, on_cell_complete=on_complete,
+                        allow_errors=False, record_timing=True, on_cell_complete=on_complete, store_widget_state=True,
                         resources={"metadata": {"path": os.path.dirname(os.path.abspath(cfg["notebook"]))}})
 failure = None
 try:
@@ -213,8 +230,13 @@ nbformat.write(nb, ipynb)
 result["ipynb"] = ipynb
 if cfg["html"]:
     try:
+        import copy
         from nbconvert import HTMLExporter
-        body, _ = HTMLExporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
+        # With widget state in the metadata nbconvert shows widgets through a script from unpkg.com;
+        # without it, the static snapshot numlab puts in each widget's text/html (works offline).
+        page = copy.deepcopy(nb)
+        page.metadata.pop("widgets", None)
+        body, _ = HTMLExporter().from_notebook_node(page, resources={"metadata": {"name": name}})
         html = os.path.join(cfg["outDir"], name + ".html")
         with open(html, "w", encoding="utf-8") as f:
             f.write(body)
@@ -247,7 +269,7 @@ export async function executeNotebook(file: string, options: RunNotebooksOptions
   const root = options.root ?? repoRoot();
   const notebook = path.resolve(file);
   const name = path.basename(notebook, ".ipynb");
-  const outDir = path.resolve(options.outDir ?? path.join(root, "out", "notebooks"));
+  const outDir = path.resolve(options.outDir ?? defaultNotebookOutDir(root));
   const smoke = options.smoke ?? /^(1|true|yes)$/i.test((process.env.NUMLAB_SMOKE ?? "").trim());
   const timeout = options.cellTimeoutSec ?? (smoke ? 600 : 6 * 3600);
   fs.mkdirSync(outDir, { recursive: true });

@@ -6,13 +6,35 @@
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
-import { ArithmeticData, ArithmeticDataConfig, arithmeticBatchStream, arithmeticBatches, arithmeticData, checkRepeatMultiDigit, repeatMultiDigitKeys, trainMaxNotice } from "../datasets/arithmetic";
-import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount, transformerTensors } from "../models/transformer";
+import {
+  ArithmeticData,
+  ArithmeticDataConfig,
+  ArithmeticTask,
+  arithmeticBatchStream,
+  arithmeticBatches,
+  arithmeticData,
+  checkRepeatMultiDigit,
+  repeatMultiDigitKeys,
+  trainMaxNotice,
+} from "../datasets/arithmetic";
+import { Transformer, TransformerConfig, createTransformer, disposeTransformer, loadTransformerTensors, parameterCount } from "../models/transformer";
 import { deepenTransformerWeights } from "../models/transformer-deepen";
 import { evaluateArithmetic } from "../eval/arithmetic";
-import { repoRoot } from "../data/download";
-import { CHECKPOINT_DIR, CONFIG_FILE, Json, amendRunConfig, averageCheckpoints, changeDropoutOnResume, checkpointStep, createRun, exportRunWeights, loadCheckpoint, readConfig, SaveOptions } from "./run-dir";
-import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
+import { shippedModelDirForTask, shippedModelsRoot } from "./shipped-models";
+import {
+  CONFIG_FILE,
+  Json,
+  amendRunConfig,
+  averageCheckpoints,
+  changeDropoutOnResume,
+  checkpointStep,
+  createRun,
+  exportRunWeights,
+  loadCheckpoint,
+  readConfig,
+  SaveOptions,
+} from "./run-dir";
+import { Seq2SeqOnResume, Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 
 export interface ArithmeticRunConfig {
   kind: "arith";
@@ -26,19 +48,80 @@ export interface ArithmeticRunConfig {
   averageOf?: { run: string; step: number }[];
 }
 
+/** The shape of `ARITHMETIC_DEFAULTS`: a value for every setting a new run may leave out. */
+export interface ArithmeticDefaults {
+  /** `max` depends on the task. */
+  data: Pick<ArithmeticDataConfig, "base" | "testFraction" | "splitSeed"> & { max: Record<ArithmeticTask, number> };
+  /** Every model field the data does not fix (the vocabulary sizes, padding id and `maxLength` follow from the tokenizer). */
+  model: Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize" | "maxLength" | "padId">;
+  train: Required<Omit<ArithmeticRunConfig["train"], "labelSmoothing">>;
+}
+
+/**
+ * The arithmetic trainer's defaults, the one place they are written: `trainArithmetic` fills every
+ * setting a caller leaves out from here, and `numlab train arith` parses its flags and prints its
+ * usage text from here.
+ */
+export const ARITHMETIC_DEFAULTS: ArithmeticDefaults = {
+  data: {
+    base: 10,
+    testFraction: 0.1,
+    splitSeed: 0,
+    /** addition: operands in [0, 256); factorization: 2 ≤ n ≤ 65,536. */
+    max: { addition: 256, factorization: 65536 },
+  },
+  model: {
+    hidden: 128,
+    encoderLayers: 2,
+    decoderLayers: 2,
+    heads: 4,
+    ffHidden: 256,
+    dropout: 0.1,
+    positional: "sinusoidal",
+    norm: "pre",
+    attentionGain: 0.5,
+    seed: 0,
+  },
+  train: {
+    learningRate: 1e-3,
+    warmupSteps: 200,
+    schedule: "cosine",
+    clipNorm: 1,
+    evalEvery: 100,
+    checkpointEvery: 100,
+    seed: 0,
+    batchSize: 128,
+    evalSize: 256,
+    steps: 3000,
+    /** Compute each batch as up to this many sub-batches grouped by answer length (1: off). */
+    parts: 1,
+    /** factorization: draw the numbers with two multi-digit prime factors this many times per epoch (1: as often as the others). */
+    repeatMultiDigit: 1,
+    float16: false,
+  },
+};
+
+/**
+ * Settings a resumed arithmetic run changes from its checkpoint on; each change is written to
+ * config.json and logged with its step in `numlab.changes` (`amendRunConfig`).
+ */
+export interface ArithmeticOnResume extends Seq2SeqOnResume {
+  /** factorization: train on numbers up to this from here on (see `ArithmeticDataConfig.trainMax`). */
+  trainMax?: number;
+  /** factorization: from here on draw numbers with two multi-digit prime factors this many times per epoch (see `repeatMultiDigitKeys`). */
+  repeatMultiDigit?: number;
+}
+
 export interface ArithmeticTrainOptions {
-  data: Partial<ArithmeticDataConfig> & Pick<ArithmeticDataConfig, "task" | "max">;
+  /** The task is required; `max` defaults by task and the rest from `ARITHMETIC_DEFAULTS.data`. */
+  data: Partial<ArithmeticDataConfig> & Pick<ArithmeticDataConfig, "task">;
   model?: Partial<Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize" | "maxLength">>;
   /** Training settings; on resume only `steps` (the new total) is taken from here, the rest comes from the run. */
-  train: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number; parts?: number; repeatMultiDigit?: number };
+  train?: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number; parts?: number; repeatMultiDigit?: number };
   out: string;
   resume?: boolean;
-  /** With `resume`: train on with this dropout (e.g. 0 to fine-tune without it); logged in config.json. */
-  dropoutOnResume?: number;
-  /** With `resume` (factorization): train on numbers up to this from here on (see `ArithmeticDataConfig.trainMax`); logged in config.json. */
-  trainMaxOnResume?: number;
-  /** With `resume` (factorization): from here on draw numbers with two multi-digit prime factors this many times per epoch (see `repeatMultiDigitKeys`); logged in config.json. */
-  repeatMultiDigitOnResume?: number;
+  /** With `resume`: the settings to change from the checkpoint on (ignored for a new run). */
+  onResume?: ArithmeticOnResume;
   /**
    * A new run only: start from this run's trained weights instead of a fresh init. The model may
    * have more layers and wider feed-forward layers than that run's (it is grown by
@@ -65,45 +148,36 @@ function buildRun(dir: string, config: ArithmeticRunConfig): ArithmeticRun {
   return { dir, config, data, model };
 }
 
-/** Train (or resume) an arithmetic model into `options.out`. */
-export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<ArithmeticRun & { summary: Seq2SeqTrainSummary; parameters: number }> {
-  const data0 = arithmeticData(options.data);
-  const config: ArithmeticRunConfig = {
+/**
+ * The full config.json a new run of `options` starts with: every setting not given comes from
+ * `ARITHMETIC_DEFAULTS`; vocabulary sizes, padding id and `maxLength` follow from the data.
+ */
+export function resolveArithmeticConfig(options: Pick<ArithmeticTrainOptions, "data" | "model" | "train">): ArithmeticRunConfig {
+  const { max: maxByTask, ...dataDefaults } = ARITHMETIC_DEFAULTS.data;
+  const data0 = arithmeticData({ ...dataDefaults, ...options.data, max: options.data.max ?? maxByTask[options.data.task] });
+  const { seed: modelSeed, ...modelDefaults } = ARITHMETIC_DEFAULTS.model;
+  return {
     kind: "arith",
     data: data0.config,
     model: {
       sourceVocabSize: data0.tokenizer.vocabSize,
       targetVocabSize: data0.tokenizer.vocabSize,
-      hidden: 128,
-      encoderLayers: 2,
-      decoderLayers: 2,
-      heads: 4,
-      ffHidden: 256,
-      dropout: 0.1,
-      positional: "sinusoidal",
-      norm: "pre",
-      attentionGain: 0.5,
+      ...modelDefaults,
       padId: data0.tokenizer.padId,
-      seed: 0,
+      seed: modelSeed,
       ...options.model,
       maxLength: Math.max(data0.maxSourceLength, data0.maxTargetLength) + 2,
     },
-    train: {
-      learningRate: 1e-3,
-      warmupSteps: 200,
-      schedule: "cosine",
-      clipNorm: 1,
-      evalEvery: 100,
-      checkpointEvery: 100,
-      seed: 0,
-      batchSize: 128,
-      evalSize: 256,
-      steps: 3000,
-      ...options.train,
-    },
+    train: { ...ARITHMETIC_DEFAULTS.train, ...options.train },
   };
-  const repeatWanted = options.resume ? options.repeatMultiDigitOnResume : options.train.repeatMultiDigit;
-  if (repeatWanted !== undefined) checkRepeatMultiDigit(data0.config.task, repeatWanted);
+}
+
+/** Train (or resume) an arithmetic model into `options.out`. */
+export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<ArithmeticRun & { summary: Seq2SeqTrainSummary; parameters: number }> {
+  const config = resolveArithmeticConfig(options);
+  const onResume = options.resume ? (options.onResume ?? {}) : {};
+  const repeatWanted = options.resume ? onResume.repeatMultiDigit : options.train?.repeatMultiDigit;
+  if (repeatWanted !== undefined) checkRepeatMultiDigit(config.data.task, repeatWanted);
   let initWeights: Record<string, tf.Tensor> | null = null;
   if (options.initFrom !== undefined && !options.resume) {
     const init = initialWeights(options.initFrom, config);
@@ -114,16 +188,17 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     throw new Error(`${options.out} is a weight average of other runs (no optimizer state to resume): start a new run with --init-from ${options.out}`);
   }
   const used = createRun(options.out, config, { resume: options.resume });
-  if (options.resume && options.train.steps !== undefined && options.train.steps !== used.train.steps) {
+  const newSteps = options.train?.steps;
+  if (options.resume && newSteps !== undefined && newSteps !== used.train.steps) {
     // keep config.json truthful: record the new total and log the change
-    const steps = options.train.steps;
+    const steps = newSteps;
     amendRunConfig(options.out, `train.steps ${used.train.steps} → ${steps}`, (c) => {
       c.train.steps = steps;
     });
     used.train.steps = steps;
   }
-  if (options.resume && options.dropoutOnResume !== undefined) used.model = changeDropoutOnResume(options.out, used.model, options.dropoutOnResume);
-  const trainMax = options.trainMaxOnResume;
+  if (onResume.dropout !== undefined) used.model = changeDropoutOnResume(options.out, used.model, onResume.dropout);
+  const trainMax = onResume.trainMax;
   const widened = options.resume && trainMax !== undefined && trainMax !== (used.data.trainMax ?? used.data.max);
   const previousTrainMax = used.data.trainMax ?? used.data.max;
   if (widened) used.data = { ...used.data, trainMax };
@@ -136,8 +211,8 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
   const { data, model } = run;
   const notice = trainMaxNotice(data);
   if (notice) process.stderr.write(`numlab: ${notice}\n`);
-  const repeat = options.repeatMultiDigitOnResume;
-  const previousRepeat = used.train.repeatMultiDigit ?? 1;
+  const repeat = onResume.repeatMultiDigit;
+  const previousRepeat = used.train.repeatMultiDigit ?? ARITHMETIC_DEFAULTS.train.repeatMultiDigit;
   const trainKeys = repeatMultiDigitKeys(data, data.split.train, options.resume && repeat !== undefined ? repeat : previousRepeat);
   if (options.resume && repeat !== undefined && repeat !== previousRepeat) {
     amendRunConfig(options.out, `train.repeatMultiDigit ${previousRepeat} → ${repeat}`, (c) => {
@@ -149,7 +224,9 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
     loadTransformerTensors(model, initWeights);
     Object.values(initWeights).forEach((t) => t.dispose());
   }
-  const stream = arithmeticBatchStream(data, trainKeys, used.train.batchSize, used.train.seed + 1, { parts: used.train.parts ?? 1 });
+  const stream = arithmeticBatchStream(data, trainKeys, used.train.batchSize, used.train.seed + 1, {
+    parts: used.train.parts ?? ARITHMETIC_DEFAULTS.train.parts,
+  });
   const evalKeys = data.split.test.slice(0, used.train.evalSize);
   const summary = await trainSeq2Seq(
     model,
@@ -200,7 +277,10 @@ export function loadArithmeticEnsemble(dirs: readonly string[]): { runs: Arithme
 }
 
 /** The weights a new run starts from when it is initialized from the run in `dir` (checked against `config`). */
-function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Record<string, tf.Tensor>; record: NonNullable<ArithmeticRunConfig["initFrom"]> } {
+function initialWeights(
+  dir: string,
+  config: ArithmeticRunConfig,
+): { weights: Record<string, tf.Tensor>; record: NonNullable<ArithmeticRunConfig["initFrom"]> } {
   const source = readConfig<ArithmeticRunConfig>(dir);
   if (source.kind !== "arith") throw new Error(`--init-from ${dir}: not an arithmetic run (kind ${String(source.kind)})`);
   // the same task, tokens and held-out split, or the test numbers could have been trained on
@@ -211,7 +291,12 @@ function initialWeights(dir: string, config: ArithmeticRunConfig): { weights: Re
   try {
     const weights = deepenTransformerWeights(checkpoint.tensors, source.model, config.model);
     const step = (checkpoint.state as { step?: number }).step ?? 0;
-    const record: NonNullable<ArithmeticRunConfig["initFrom"]> = { run: dir, step, encoderLayers: source.model.encoderLayers, decoderLayers: source.model.decoderLayers };
+    const record: NonNullable<ArithmeticRunConfig["initFrom"]> = {
+      run: dir,
+      step,
+      encoderLayers: source.model.encoderLayers,
+      decoderLayers: source.model.decoderLayers,
+    };
     // recorded only when it grew, so earlier runs' records stay as they were
     if (source.model.ffHidden !== config.model.ffHidden) record.ffHidden = source.model.ffHidden;
     return { weights, record };
@@ -243,7 +328,10 @@ export function averageArithmeticRuns(sources: readonly string[], dest: string, 
     // the seed and dropout rate do not change the weights' shapes
     const keys = Object.keys({ ...config.model, ...configs[0].model }) as (keyof TransformerConfig)[];
     const key = keys.find((k) => k !== "seed" && k !== "dropout" && config.model[k] !== configs[0].model[k]);
-    if (key) throw new Error(`${sources[i]} cannot be averaged with ${sources[0]}: model.${key} differs (${String(config.model[key])} vs ${String(configs[0].model[key])})`);
+    if (key)
+      throw new Error(
+        `${sources[i]} cannot be averaged with ${sources[0]}: model.${key} differs (${String(config.model[key])} vs ${String(configs[0].model[key])})`,
+      );
   });
   const averageOf = sources.map((dir) => ({ run: dir, step: checkpointStep(dir) }));
   const config: ArithmeticRunConfig = { ...configs[0], averageOf };
@@ -288,18 +376,9 @@ export function digitEmbeddings(run: ArithmeticRun, side: "source" | "target" = 
 }
 
 /**
- * The last shipped arithmetic run by name (`arith-<task>-*` under `root`, by default the package's
- * `data/checkpoints/`; a later, better run ships under a name that sorts after the earlier ones, with
- * numbers in names compared as numbers, so `…-cycle10` comes after `…-cycle9`), or null when absent.
+ * The shipped arithmetic model for `task` (the manifest `data/checkpoints/models.json` names it;
+ * `root` defaults to the package's `data/checkpoints/`), or null when it is absent.
  */
-export function shippedArithmeticRunDir(
-  task: "addition" | "factorization",
-  root: string = path.join(repoRoot(), "data", "checkpoints"),
-): string | null {
-  if (!fs.existsSync(root)) return null;
-  const names = fs
-    .readdirSync(root)
-    .filter((n) => n.startsWith(`arith-${task}`) && fs.existsSync(path.join(root, n, CHECKPOINT_DIR, "manifest.json")))
-    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-  return names.length ? path.join(root, names[names.length - 1]) : null;
+export function shippedArithmeticRunDir(task: "addition" | "factorization", root: string = shippedModelsRoot()): string | null {
+  return shippedModelDirForTask(task, root);
 }

@@ -37,6 +37,7 @@ import {
   truncateMetricsAfter,
 } from "./run-dir";
 import { EventFileWriter, writeProjectorEmbedding } from "./tensorboard";
+import { shippedModelDirForTask, shippedModelsRoot } from "./shipped-models";
 import { createLstmLm, LstmLm } from "../models/lstm-lm";
 
 export interface LstmTrainConfig {
@@ -79,12 +80,14 @@ export interface LstmTrainConfig {
 }
 
 /**
- * CPU-friendly defaults: one LSTM layer of 128 units, 32-dimensional embeddings started small,
+ * The LSTM trainer's defaults, the one place they are written: `trainLstm` fills every setting a
+ * caller leaves out from here, and `numlab train lstm` parses its flags and prints its usage text
+ * from here. CPU-friendly: one LSTM layer of 128 units, 32-dimensional embeddings started small,
  * integers below 1000, rows of 30 terms, a high Adam rate with clipping, 800 steps. On the shared
  * OEIS subset a run takes about 2 minutes on one WASM thread (126 s on 2026-12-01; 20 minutes on
  * an overloaded machine for the shipped run) and beats the majority baseline on div2 and prime.
  */
-export const LSTM_CPU_CONFIG: LstmTrainConfig = {
+export const LSTM_DEFAULTS: LstmTrainConfig = {
   dataFile: null,
   maxValue: 1000,
   seqLen: 30,
@@ -108,9 +111,12 @@ export const LSTM_CPU_CONFIG: LstmTrainConfig = {
   tensorboard: true,
 };
 
+/** The CPU configuration: another name of `LSTM_DEFAULTS` (the CLI's built-in preset `cpu`). */
+export const LSTM_CPU_CONFIG: LstmTrainConfig = LSTM_DEFAULTS;
+
 /** The seed's configuration: max value 20000, length 100, batch 128, Embedding 128, 2×LSTM 256, Dense 256. */
 export const LSTM_SEED_CONFIG: LstmTrainConfig = {
-  ...LSTM_CPU_CONFIG,
+  ...LSTM_DEFAULTS,
   maxValue: 20000,
   seqLen: 100,
   embeddingDim: 128,
@@ -128,7 +134,7 @@ export const LSTM_SEED_CONFIG: LstmTrainConfig = {
 
 /** A tiny configuration for smoke runs and tests. */
 export const LSTM_SMOKE_CONFIG: LstmTrainConfig = {
-  ...LSTM_CPU_CONFIG,
+  ...LSTM_DEFAULTS,
   maxValue: 100,
   seqLen: 12,
   embeddingDim: 8,
@@ -143,7 +149,19 @@ export const LSTM_SMOKE_CONFIG: LstmTrainConfig = {
 };
 
 export function validateLstmConfig(c: LstmTrainConfig): void {
-  const positive: (keyof LstmTrainConfig)[] = ["maxValue", "seqLen", "embeddingDim", "hiddenSize", "numLayers", "denseSize", "batchSize", "evalEvery", "probeCount", "probeFolds", "checkpointEvery"];
+  const positive: (keyof LstmTrainConfig)[] = [
+    "maxValue",
+    "seqLen",
+    "embeddingDim",
+    "hiddenSize",
+    "numLayers",
+    "denseSize",
+    "batchSize",
+    "evalEvery",
+    "probeCount",
+    "probeFolds",
+    "checkpointEvery",
+  ];
   for (const k of positive) {
     const v = c[k] as number;
     if (!Number.isInteger(v) || v < 1) throw new Error(`config.${k} must be a positive integer, got ${v}`);
@@ -243,7 +261,7 @@ async function loadSequences(config: LstmTrainConfig): Promise<SequenceSource> {
 /** Train (or resume) the LSTM next-integer model; resolves with a summary when the run ends. */
 export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmSummary> {
   const out = options.out;
-  const requested: LstmTrainConfig = { ...LSTM_CPU_CONFIG, ...(options.config ?? {}) };
+  const requested: LstmTrainConfig = { ...LSTM_DEFAULTS, ...(options.config ?? {}) };
   const resuming = Boolean(options.resume) && hasCheckpoint(out);
   if (options.resume && !hasCheckpoint(out) && fs.existsSync(path.join(out, "config.json"))) {
     // a run killed before its first checkpoint: start it again from scratch with its config
@@ -251,7 +269,7 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmSum
   }
   // on resume the saved config wins (createRun reports a missing run directory)
   const config: LstmTrainConfig = options.resume
-    ? { ...LSTM_CPU_CONFIG, ...createRun<LstmTrainConfig>(out, requested, { resume: true }) }
+    ? { ...LSTM_DEFAULTS, ...createRun<LstmTrainConfig>(out, requested, { resume: true }) }
     : createRun(out, requested);
   validateLstmConfig(config);
 
@@ -311,7 +329,11 @@ export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmSum
   const checkpoint = async (): Promise<void> => {
     const weights = model.namedTensors();
     const tensors = { ...weights, ...(await optimizerTensors(optimizer)) };
-    saveCheckpoint(out, { tensors, state: { step, cursor: batches.cursor() as unknown as Json, trainRows: train.size } }, { float16: config.float16Checkpoint });
+    saveCheckpoint(
+      out,
+      { tensors, state: { step, cursor: batches.cursor() as unknown as Json, trainRows: train.size } },
+      { float16: config.float16Checkpoint },
+    );
     // namedTensors may build some tensors (the embedding with its pad row): free those, not the variables
     for (const t of Object.values(weights)) if (!(t instanceof tf.Variable)) t.dispose();
   };
@@ -385,7 +407,14 @@ export function rescaleEmbeddingInit(model: LstmLm, std: number, seed: number): 
 }
 
 /** The model part of a training config. */
-export function lstmModelConfig(c: LstmTrainConfig): { maxValue: number; embeddingDim: number; hiddenSize: number; numLayers: number; denseSize: number; seed: number } {
+export function lstmModelConfig(c: LstmTrainConfig): {
+  maxValue: number;
+  embeddingDim: number;
+  hiddenSize: number;
+  numLayers: number;
+  denseSize: number;
+  seed: number;
+} {
   return { maxValue: c.maxValue, embeddingDim: c.embeddingDim, hiddenSize: c.hiddenSize, numLayers: c.numLayers, denseSize: c.denseSize, seed: c.seed };
 }
 
@@ -444,7 +473,7 @@ export function lstmSnapshotSteps(out: string): LstmMetricsRecord[] {
 
 /** The trained model of a run directory (its checkpoint), ready for `predictNext`. */
 export function loadLstmModel(out: string): { model: LstmLm; config: LstmTrainConfig; step: number } {
-  const config = { ...LSTM_CPU_CONFIG, ...readConfig<LstmTrainConfig>(out) };
+  const config = { ...LSTM_DEFAULTS, ...readConfig<LstmTrainConfig>(out) };
   const checkpoint = loadCheckpoint(out);
   if (!checkpoint) throw new Error(`${out}: no checkpoint (train first: numlab train lstm --out ${out})`);
   const model = createLstmLm(lstmModelConfig(config));
@@ -453,10 +482,10 @@ export function loadLstmModel(out: string): { model: LstmLm; config: LstmTrainCo
   return { model, config, step: (checkpoint.state as { step: number }).step };
 }
 
-/** The shipped small run (`data/checkpoints/lstm-cpu` in the package), or null when absent. */
-export function shippedLstmRunDir(): string | null {
-  const dir = path.join(__dirname, "..", "..", "data", "checkpoints", "lstm-cpu");
-  return hasCheckpoint(dir) ? dir : null;
+/** The shipped LSTM next-integer run (named in `data/checkpoints/models.json`), or null when absent. */
+export function shippedLstmRunDir(root: string = shippedModelsRoot()): string | null {
+  const dir = shippedModelDirForTask("integer-embeddings", root);
+  return dir && hasCheckpoint(dir) ? dir : null;
 }
 
 /** The embeddings snapshot written at `step` (or the last one), from a run directory. */

@@ -13,19 +13,14 @@ import { Rng } from "../random";
 import { Transformer, TransformerConfig, createTransformer, loadTransformerTensors, parameterCount } from "../models/transformer";
 import { PolynomialLanguage } from "../tokenizers/polynomial-language";
 import { Seq2SeqBatch, Seq2SeqExample, collateSeq2Seq, seq2seqBatches } from "../datasets/seq2seq-collate";
-import { generatePolynomialPairs } from "../datasets/polynomial-generator";
-import {
-  PolynomialPair,
-  PolynomialSplit,
-  loadPolynomialPairs,
-  locatePolynomialData,
-  splitPolynomialPairs,
-} from "../data/polynomials";
-import { findLocalDataFile, repoRoot, smokeFixtureFile } from "../data/download";
+import { generatePolynomialPairs } from "../data/polynomial-generator";
+import { PolynomialPair, PolynomialSplit, loadPolynomialPairs, locatePolynomialData, splitPolynomialPairs } from "../data/polynomials";
+import { findLocalDataFile, smokeFixtureFile } from "../data/download";
+import { shippedModelDirForTask, shippedModelsRoot } from "./shipped-models";
 import { isSmoke } from "../smoke";
 import { POLYNOMIAL_SOURCE } from "../data/polynomials";
 import { Json, amendRunConfig, changeDropoutOnResume, createRun, loadCheckpoint, readConfig } from "./run-dir";
-import { Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
+import { Seq2SeqOnResume, Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
 import { predictPolynomials, scorePolynomialPredictions } from "../eval/polynomial";
 
 export interface PolynomialDataConfig {
@@ -60,14 +55,68 @@ export const SEED_POLYNOMIAL_MODEL = {
   dropout: 0.1,
 } as const;
 
+/** Longest source/target in tokens the models are built for (real data: 25 and 23) plus `<sos>`/`<eos>`. */
+export const POLYNOMIAL_MAX_LENGTH = 32;
+
+/** The shape of `POLYNOMIAL_DEFAULTS`: a value for every setting a new run may leave out. */
+export interface PolynomialDefaults {
+  data: Pick<PolynomialDataConfig, "source" | "splitSeed" | "testFraction" | "valFraction"> & { generated: number };
+  /** Every model field but the vocabulary sizes (the language's). */
+  model: Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize">;
+  train: Required<Omit<PolynomialRunConfig["train"], "labelSmoothing">>;
+}
+
+/**
+ * The polynomial trainer's defaults, the one place they are written: `trainPolynomial` fills every
+ * setting a caller leaves out from here, and `numlab train poly` parses its flags and prints its
+ * usage text from here. The model is the seed notebook's (`SEED_POLYNOMIAL_MODEL`); the data is
+ * the real pairs file, split as the seed did.
+ */
+export const POLYNOMIAL_DEFAULTS: PolynomialDefaults = {
+  data: {
+    source: "real",
+    splitSeed: 1234,
+    testFraction: 0.2,
+    valFraction: 0.04,
+    /** Pairs drawn by the generator when `source` is "generated". */
+    generated: 10000,
+  },
+  model: {
+    ...SEED_POLYNOMIAL_MODEL,
+    maxLength: POLYNOMIAL_MAX_LENGTH,
+    positional: "sinusoidal",
+    norm: "pre",
+    attentionGain: 0.5,
+    padId: PolynomialLanguage.PAD,
+    seed: 0,
+  },
+  train: {
+    learningRate: 5e-4,
+    warmupSteps: 200,
+    schedule: "cosine",
+    clipNorm: 1,
+    evalEvery: 200,
+    checkpointEvery: 200,
+    seed: 0,
+    batchSize: 512,
+    evalSize: 256,
+    steps: 20000,
+    float16: false,
+  },
+};
+
+/** Settings a resumed polynomial run changes from its checkpoint on (logged in config.json `numlab.changes`). */
+export type PolynomialOnResume = Seq2SeqOnResume;
+
 export interface PolynomialTrainOptions {
   data?: Partial<PolynomialDataConfig>;
   model?: Partial<Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize">>;
-  train: Partial<Seq2SeqTrainConfig> & { steps: number; batchSize?: number; evalSize?: number };
+  /** Training settings; on resume only `steps` (a larger total) is taken from here, the rest comes from the run. */
+  train?: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number };
   out: string;
   resume?: boolean;
-  /** With `resume`: train on with this dropout (e.g. 0 to fine-tune without it); logged in config.json. */
-  dropoutOnResume?: number;
+  /** With `resume`: the settings to change from the checkpoint on (ignored for a new run). */
+  onResume?: PolynomialOnResume;
   label?: string;
   onEval?(record: Record<string, number>): void;
   shouldStop?(): boolean;
@@ -78,9 +127,6 @@ export interface PolynomialRun {
   language: PolynomialLanguage;
   model: Transformer;
 }
-
-/** Longest source/target in tokens the models are built for (real data: 25 and 23) plus `<sos>`/`<eos>`. */
-export const POLYNOMIAL_MAX_LENGTH = 32;
 
 /** Resolve the real data file of a config: the recorded path, else its base name in the data folders. */
 export function resolvePolynomialFile(data: PolynomialDataConfig): string {
@@ -100,7 +146,7 @@ export function resolvePolynomialFile(data: PolynomialDataConfig): string {
 export async function polynomialRunSplit(data: PolynomialDataConfig): Promise<PolynomialSplit> {
   const pairs: PolynomialPair[] =
     data.source === "generated"
-      ? generatePolynomialPairs(data.generated ?? 10000, data.splitSeed)
+      ? generatePolynomialPairs(data.generated ?? POLYNOMIAL_DEFAULTS.data.generated, data.splitSeed)
       : await loadPolynomialPairs(resolvePolynomialFile(data), { limit: data.limit });
   return splitPolynomialPairs(pairs, { seed: data.splitSeed, testFraction: data.testFraction, valFraction: data.valFraction });
 }
@@ -162,64 +208,45 @@ function buildRun(config: PolynomialRunConfig): PolynomialRun {
   return { config, language: PolynomialLanguage.standard(), model: createTransformer(config.model) };
 }
 
+/**
+ * The full config.json a new run of `options` starts with: every setting not given comes from
+ * `POLYNOMIAL_DEFAULTS`. A real-data run without a `file` is given the located file when it trains.
+ */
+export function resolvePolynomialConfig(options: Pick<PolynomialTrainOptions, "data" | "model" | "train">): PolynomialRunConfig {
+  const { generated: _generated, ...dataDefaults } = POLYNOMIAL_DEFAULTS.data;
+  const language = PolynomialLanguage.standard();
+  return {
+    kind: "poly",
+    data: { ...dataDefaults, ...options.data },
+    model: { sourceVocabSize: language.size, targetVocabSize: language.size, ...POLYNOMIAL_DEFAULTS.model, ...options.model },
+    train: { ...POLYNOMIAL_DEFAULTS.train, ...options.train },
+  };
+}
+
 /** Train (or resume) a polynomial model into `options.out`. */
 export async function trainPolynomial(
   options: PolynomialTrainOptions,
 ): Promise<PolynomialRun & { summary: Seq2SeqTrainSummary; parameters: number; trainPairs: number }> {
   const language = PolynomialLanguage.standard();
-  let dataConfig: PolynomialDataConfig = {
-    source: "real",
-    splitSeed: 1234,
-    testFraction: 0.2,
-    valFraction: 0.04,
-    ...options.data,
-  };
-  if (dataConfig.source === "real" && !dataConfig.file) dataConfig = { ...dataConfig, file: await locatePolynomialData() };
-  const config: PolynomialRunConfig = {
-    kind: "poly",
-    data: dataConfig,
-    model: {
-      sourceVocabSize: language.size,
-      targetVocabSize: language.size,
-      ...SEED_POLYNOMIAL_MODEL,
-      maxLength: POLYNOMIAL_MAX_LENGTH,
-      positional: "sinusoidal",
-      norm: "pre",
-      attentionGain: 0.5,
-      padId: PolynomialLanguage.PAD,
-      seed: 0,
-      ...options.model,
-    },
-    train: {
-      learningRate: 5e-4,
-      warmupSteps: 200,
-      schedule: "cosine",
-      clipNorm: 1,
-      evalEvery: 200,
-      checkpointEvery: 200,
-      seed: 0,
-      batchSize: 512,
-      evalSize: 256,
-      ...options.train,
-    },
-  };
+  let config = resolvePolynomialConfig(options);
+  if (config.data.source === "real" && !config.data.file) config = { ...config, data: { ...config.data, file: await locatePolynomialData() } };
   const saved = createRun(options.out, config, { resume: options.resume });
   // a resumed run keeps its config, except that --steps may extend it and the dropout may change
   let used: PolynomialRunConfig = saved;
-  if (options.resume && options.train.steps > saved.train.steps) {
-    const steps = options.train.steps;
+  const newSteps = options.train?.steps;
+  if (options.resume && newSteps !== undefined && newSteps > saved.train.steps) {
+    const steps = newSteps;
     amendRunConfig(options.out, `train.steps ${saved.train.steps} → ${steps}`, (c) => {
       c.train.steps = steps;
     });
     used = { ...saved, train: { ...saved.train, steps } };
   }
-  if (options.resume && options.dropoutOnResume !== undefined) used = { ...used, model: changeDropoutOnResume(options.out, used.model, options.dropoutOnResume) };
+  const dropout = options.resume ? options.onResume?.dropout : undefined;
+  if (dropout !== undefined) used = { ...used, model: changeDropoutOnResume(options.out, used.model, dropout) };
   language.save(path.join(options.out, "vocab.json"));
   const run = buildRun(used);
   const split = await polynomialRunSplit(used.data);
-  const train = encodePolynomialPairs(split.train, language).filter(
-    (e) => e.source.length <= used.model.maxLength && e.target.length <= used.model.maxLength,
-  );
+  const train = encodePolynomialPairs(split.train, language).filter((e) => e.source.length <= used.model.maxLength && e.target.length <= used.model.maxLength);
   const stream = new PolynomialBatchStream(train, used.train.batchSize, used.train.seed + 1);
   const valPairs = split.val.slice(0, used.train.evalSize);
   const valExamples = encodePolynomialPairs(valPairs, language);
@@ -231,7 +258,11 @@ export async function trainPolynomial(
       seek: (c) => stream.seek(c as unknown as { epoch: number; position: number }),
       evaluate: (m) => {
         const valLoss = meanBatchLoss(m, seq2seqBatches(valExamples, { batchSize: 256 }));
-        const predicted = predictPolynomials(m, language, valPairs.map((p) => p.factored));
+        const predicted = predictPolynomials(
+          m,
+          language,
+          valPairs.map((p) => p.factored),
+        );
         const { scores } = scorePolynomialPredictions(valPairs.map((p, i) => ({ ...p, predicted: predicted[i] })));
         return { valLoss, valExactMatch: scores.exactMatch, valEquivalent: scores.equivalent, epoch: Number(stream.epochs().toFixed(4)) };
       },
@@ -251,7 +282,8 @@ export function loadPolynomialRun(dir: string): PolynomialRun {
   const vocabFile = path.join(dir, "vocab.json");
   if (fs.existsSync(vocabFile)) {
     const saved = PolynomialLanguage.load(vocabFile);
-    if (saved.tokens.join("\u0000") !== run.language.tokens.join("\u0000")) throw new Error(`${vocabFile}: vocabulary differs from PolynomialLanguage.standard()`);
+    if (saved.tokens.join("\u0000") !== run.language.tokens.join("\u0000"))
+      throw new Error(`${vocabFile}: vocabulary differs from PolynomialLanguage.standard()`);
   }
   const checkpoint = loadCheckpoint(dir);
   if (!checkpoint) throw new Error(`${dir}: no checkpoint/ (train first, or point --checkpoint at a run directory)`);
@@ -260,12 +292,10 @@ export function loadPolynomialRun(dir: string): PolynomialRun {
   return run;
 }
 
-/** Run directories shipped with numlab: `data/checkpoints/poly*` that hold a checkpoint, sorted by name. */
-export function findShippedPolynomialRuns(root: string = path.join(repoRoot(), "data", "checkpoints")): string[] {
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root)
-    .filter((name) => name.startsWith("poly") && fs.existsSync(path.join(root, name, "config.json")) && fs.existsSync(path.join(root, name, "checkpoint")))
-    .sort()
-    .map((name) => path.join(root, name));
+/**
+ * The shipped polynomial-expansion model (named in `data/checkpoints/models.json`), or null when it
+ * is absent. Other shipped runs (e.g. notebook 05's comparison) are found by name with `shippedModelDir`.
+ */
+export function shippedPolynomialRunDir(root: string = shippedModelsRoot()): string | null {
+  return shippedModelDirForTask("polynomial-expansion", root);
 }

@@ -14,6 +14,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as tf from "@tensorflow/tfjs";
+import { fromFloat16Bits, toFloat16Bits } from "../math/float16";
+
+export { fromFloat16Bits, toFloat16Bits };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -37,7 +40,6 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 function packageVersion(): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require("../../package.json").version as string;
   } catch {
     return "unknown";
@@ -101,7 +103,11 @@ export function checkpointStep(dir: string): number {
  * block, `numlab.changes: [{step, change, at}]`, with the checkpoint step from which it applies.
  * Returns the logged entry.
  */
-export function amendRunConfig(dir: string, change: string, mutate: (config: Record<string, Record<string, unknown>>) => void): { step: number; change: string; at: string } {
+export function amendRunConfig(
+  dir: string,
+  change: string,
+  mutate: (config: Record<string, Record<string, unknown>>) => void,
+): { step: number; change: string; at: string } {
   const file = path.join(dir, CONFIG_FILE);
   const record = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, Record<string, unknown>>;
   mutate(record);
@@ -195,44 +201,6 @@ export interface SaveOptions {
   float16?: boolean;
   /** Compress the tensor bytes with gzip (lossless; `tensors.bin.gz`): float32 weights averaged from float16 runs shrink by about a third. */
   gzip?: boolean;
-}
-
-// IEEE 754 half precision conversion (round to nearest even).
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-export function toFloat16Bits(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half >>> 10;
-  return sign | half;
-}
-
-export function fromFloat16Bits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
 function encodeTensor(t: tf.Tensor, float16: boolean): { storage: ManifestEntry["storage"]; bytes: Uint8Array } {
@@ -403,7 +371,9 @@ export class NonFiniteLossError extends Error {
     readonly step: number,
     readonly loss: number,
   ) {
-    super(`loss became ${loss} at step ${step}: training stopped, the last good checkpoint is kept (lower the learning rate or enable clipping, then --resume)`);
+    super(
+      `loss became ${loss} at step ${step}: training stopped, the last good checkpoint is kept (lower the learning rate or enable clipping, then --resume)`,
+    );
     this.name = "NonFiniteLossError";
   }
 }
@@ -445,18 +415,26 @@ export function averageCheckpoints(sources: readonly string[], dest: string, sta
         const values = t.dataSync();
         const sum = sums.get(name);
         if (!sum) {
-          const copy = t.dtype === "float32" ? Float64Array.from(values as Float32Array) : t.dtype === "int32" ? Int32Array.from(values as Int32Array) : Uint8Array.from(values as Uint8Array);
+          const copy =
+            t.dtype === "float32"
+              ? Float64Array.from(values as Float32Array)
+              : t.dtype === "int32"
+                ? Int32Array.from(values as Int32Array)
+                : Uint8Array.from(values as Uint8Array);
           sums.set(name, { dtype: t.dtype, shape: t.shape.slice(), values: copy, from: source });
           continue;
         }
         if (sum.dtype !== t.dtype || sum.shape.join() !== t.shape.join()) {
-          throw new Error(`${source}: tensor "${name}" is ${t.dtype} [${t.shape}], ${sum.from} has ${sum.dtype} [${sum.shape}]; only runs of one model can be averaged`);
+          throw new Error(
+            `${source}: tensor "${name}" is ${t.dtype} [${t.shape}], ${sum.from} has ${sum.dtype} [${sum.shape}]; only runs of one model can be averaged`,
+          );
         }
         if (sum.values instanceof Float64Array) {
           for (let i = 0; i < values.length; i++) sum.values[i] += values[i] as number;
         } else {
           for (let i = 0; i < values.length; i++) {
-            if (sum.values[i] !== values[i]) throw new Error(`${source}: ${t.dtype} tensor "${name}" differs from ${sum.from}'s at index ${i}; integer tensors cannot be averaged`);
+            if (sum.values[i] !== values[i])
+              throw new Error(`${source}: ${t.dtype} tensor "${name}" differs from ${sum.from}'s at index ${i}; integer tensors cannot be averaged`);
           }
         }
       }

@@ -12,16 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
 import { progress } from "../display";
 import { Transformer, TokenBatch, transformerLoss, loadTransformerTensors, transformerTensors } from "../models/transformer";
-import {
-  Json,
-  appendMetrics,
-  assertFiniteLoss,
-  loadCheckpoint,
-  optimizerTensors,
-  restoreOptimizer,
-  saveCheckpoint,
-  truncateMetricsAfter,
-} from "./run-dir";
+import { Json, appendMetrics, assertFiniteLoss, loadCheckpoint, optimizerTensors, restoreOptimizer, saveCheckpoint, truncateMetricsAfter } from "./run-dir";
 
 export interface Seq2SeqTrainConfig {
   /** Total optimizer steps (a resumed run continues up to this). */
@@ -42,6 +33,16 @@ export interface Seq2SeqTrainConfig {
   seed: number;
   /** Store checkpoint weights as float16. */
   float16?: boolean;
+}
+
+/**
+ * Settings a resumed seq2seq run (arithmetic or polynomial) changes from its checkpoint on; each
+ * change is written to config.json and logged with its step in `numlab.changes`. The new total of
+ * steps is not here: it is the trainer's `train.steps`.
+ */
+export interface Seq2SeqOnResume {
+  /** Train on with this dropout rate (e.g. 0 to fine-tune without it). */
+  dropout?: number;
 }
 
 /** Where batches come from, and the task's own validation. */

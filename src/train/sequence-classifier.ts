@@ -27,6 +27,16 @@ export interface SequenceClassifierOptions {
   progress?: boolean;
 }
 
+/** The sequence classifier's defaults, the one place they are written (`trainSequenceClassifier` fills what a caller leaves out). */
+export const SEQUENCE_CLASSIFIER_DEFAULTS: Required<Omit<SequenceClassifierOptions, "progress">> = {
+  embeddingDim: 16,
+  hidden: 64,
+  epochs: 15,
+  batchSize: 100,
+  learningRate: 0.01,
+  seed: 0,
+};
+
 export interface SequenceClassifierRun {
   model: LstmClassifier;
   /** Mean training loss of each epoch. */
@@ -60,13 +70,19 @@ export function sequenceAccuracy(model: LstmClassifier, data: DigitSequences): n
 
 /** Train an LSTM classifier on `train` and report train/test accuracy. */
 export function trainSequenceClassifier(train: DigitSequences, test: DigitSequences, options: SequenceClassifierOptions = {}): SequenceClassifierRun {
-  const { embeddingDim = 16, hidden = 64, epochs = 15, batchSize = 100, learningRate = 0.01, seed = 0 } = options;
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SequenceClassifierOptions;
+  const { embeddingDim, hidden, epochs, batchSize, learningRate, seed } = { ...SEQUENCE_CLASSIFIER_DEFAULTS, ...defined };
   const config = { vocabSize: train.vocabSize, embeddingDim, hidden, classes: train.vocabSize, seed };
   const model = createLstmClassifier(config);
   const rng = new Rng(seed + 1);
   const optimizer = tf.train.adam(learningRate);
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
-  const bar = progress({ total: epochs * stepsPerEpoch, label: `LSTM (index ${train.targetIndex})`, unit: "step", mode: options.progress === false ? "silent" : undefined });
+  const bar = progress({
+    total: epochs * stepsPerEpoch,
+    label: `LSTM (index ${train.targetIndex})`,
+    unit: "step",
+    mode: options.progress === false ? "silent" : undefined,
+  });
   const epochLosses: number[] = [];
   const start = performance.now();
   for (let epoch = 0; epoch < epochs; epoch++) {

@@ -152,7 +152,12 @@ export function textEvent(step: number, wallTime: number, tag: string, text: str
         v
           .bytes(VALUE.tag, tag)
           .message(VALUE.metadata, (m) => m.message(METADATA.pluginData, (p) => p.bytes(PLUGIN_DATA.pluginName, "text")))
-          .message(VALUE.tensor, (t) => t.int64(TENSOR.dtype, DT_STRING).message(TENSOR.shape, () => undefined).bytes(TENSOR.stringVal, text)),
+          .message(VALUE.tensor, (t) =>
+            t
+              .int64(TENSOR.dtype, DT_STRING)
+              .message(TENSOR.shape, () => undefined)
+              .bytes(TENSOR.stringVal, text),
+          ),
       ),
     )
     .finish();

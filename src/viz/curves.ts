@@ -70,25 +70,17 @@ function seriesTraces(name: string, points: LossPoint[], color: string, smoothin
     ...(smoothed ? { opacity: 0.35 } : {}),
   };
   if (!smoothed) return [raw];
-  return [
-    raw,
-    { type: "scatter", mode: "lines", name: `${name} (smoothed)`, x, y: smoothLosses(y, smoothing), line: { color, width: 2 } },
-  ];
+  return [raw, { type: "scatter", mode: "lines", name: `${name} (smoothed)`, x, y: smoothLosses(y, smoothing), line: { color, width: 2 } }];
 }
 
 /**
  * Several named curves on one chart (e.g. train and eval loss). Each series is an array of
  * values (step = index) or of {step, loss} records.
  */
-export function lossCurves(
-  series: Record<string, readonly number[] | readonly LossPoint[]>,
-  options: LossCurveOptions = {},
-): Figure {
+export function lossCurves(series: Record<string, readonly number[] | readonly LossPoint[]>, options: LossCurveOptions = {}): Figure {
   const names = Object.keys(series);
   if (names.length === 0) throw new Error("lossCurves: no series given");
-  const data = names.flatMap((name, i) =>
-    seriesTraces(name, toLossPoints(series[name]), PALETTE[i % PALETTE.length], options.smoothing),
-  );
+  const data = names.flatMap((name, i) => seriesTraces(name, toLossPoints(series[name]), PALETTE[i % PALETTE.length], options.smoothing));
   return {
     data,
     layout: {

@@ -120,8 +120,7 @@ export function projectionScatter(projection: Projection, integers: number[], op
   const explained = projection.explainedVariance;
   const explainedText = explained ? ` — ${(100 * explained.reduce((a, b) => a + b, 0)).toFixed(1)}% of variance explained` : "";
   const title = `${options.title ?? (projection.method === "pca" ? "PCA" : "UMAP")}${explainedText}`;
-  const axisTitle = (k: number): string =>
-    `${axisName}${k + 1}${explained ? ` (${(100 * explained[k]).toFixed(1)}%)` : ""}`;
+  const axisTitle = (k: number): string => `${axisName}${k + 1}${explained ? ` (${(100 * explained[k]).toFixed(1)}%)` : ""}`;
   const layout: Record<string, unknown> = { title: { text: title }, legend: { orientation: "h" }, height: 500 };
   if (is3d) layout.scene = { xaxis: { title: { text: axisTitle(0) } }, yaxis: { title: { text: axisTitle(1) } }, zaxis: { title: { text: axisTitle(2) } } };
   else Object.assign(layout, { xaxis: { title: { text: axisTitle(0) } }, yaxis: { title: { text: axisTitle(1) } } });
@@ -151,7 +150,8 @@ export function trainingLossCurve(metrics: TrainingMetric[], options: { title?: 
   const train = metrics.filter((m) => typeof m.loss === "number");
   const evals = metrics.filter((m) => typeof m.evalLoss === "number");
   const data: PlotlyTrace[] = [{ type: "scatter", mode: "lines", name: "training loss", x: train.map((m) => m.step), y: train.map((m) => m.loss) }];
-  if (evals.length) data.push({ type: "scatter", mode: "lines+markers", name: "evaluation loss", x: evals.map((m) => m.step), y: evals.map((m) => m.evalLoss) });
+  if (evals.length)
+    data.push({ type: "scatter", mode: "lines+markers", name: "evaluation loss", x: evals.map((m) => m.step), y: evals.map((m) => m.evalLoss) });
   return {
     data,
     layout: {
@@ -173,7 +173,14 @@ export function probeAccuracyCurve(metrics: TrainingMetric[], options: { targets
   targets.forEach((t, k) => {
     const rows = evals.filter((m) => m.probes?.[t]);
     const color = palette[k % palette.length];
-    data.push({ type: "scatter", mode: "lines+markers", name: `${t} (${split})`, x: rows.map((m) => m.step), y: rows.map((m) => m.probes![t]![split]), line: { color } });
+    data.push({
+      type: "scatter",
+      mode: "lines+markers",
+      name: `${t} (${split})`,
+      x: rows.map((m) => m.step),
+      y: rows.map((m) => m.probes![t]![split]),
+      line: { color },
+    });
     if (rows.length) {
       const majority = rows[rows.length - 1].probes![t]!.majority;
       data.push({

@@ -41,9 +41,7 @@ export function polynomialLengthFigure(eda: PolynomialEda, unit: "chars" | "toke
 export function polynomialTokenFrequencyFigure(eda: PolynomialEda): Figure {
   const src = new Map(eda.sourceTokenFrequencies);
   const trg = new Map(eda.targetTokenFrequencies);
-  const tokens = [...new Set([...src.keys(), ...trg.keys()])].sort(
-    (a, b) => (trg.get(b) ?? 0) + (src.get(b) ?? 0) - (trg.get(a) ?? 0) - (src.get(a) ?? 0),
-  );
+  const tokens = [...new Set([...src.keys(), ...trg.keys()])].sort((a, b) => (trg.get(b) ?? 0) + (src.get(b) ?? 0) - (trg.get(a) ?? 0) - (src.get(a) ?? 0));
   return {
     data: [
       { type: "bar", name: "source", x: tokens, y: tokens.map((t) => src.get(t) ?? 0), marker: { color: SOURCE_COLOR } },
@@ -121,7 +119,13 @@ export function polynomialCoefficientFigure(eda: PolynomialEda): Figure {
 export function polynomialFactorFigure(eda: PolynomialEda): Figure {
   return {
     data: [
-      { type: "bar", name: "slope a", x: eda.factorSlopes.values.map(([v]) => v), y: eda.factorSlopes.values.map(([, c]) => c), marker: { color: SOURCE_COLOR } },
+      {
+        type: "bar",
+        name: "slope a",
+        x: eda.factorSlopes.values.map(([v]) => v),
+        y: eda.factorSlopes.values.map(([, c]) => c),
+        marker: { color: SOURCE_COLOR },
+      },
       {
         type: "bar",
         name: "monomial factor c·v",
@@ -152,10 +156,7 @@ export function polynomialFactorFigure(eda: PolynomialEda): Figure {
 }
 
 /** The most frequent source shapes (numbers N, variables V), optionally compared with a second report. */
-export function polynomialShapeFigure(
-  eda: PolynomialEda,
-  options: { top?: number; compare?: PolynomialEda; labels?: [string, string] } = {},
-): Figure {
+export function polynomialShapeFigure(eda: PolynomialEda, options: { top?: number; compare?: PolynomialEda; labels?: [string, string] } = {}): Figure {
   const top = eda.shapes.slice(0, options.top ?? 15);
   const shapes = top.map(([s]) => s).reverse();
   const [labelA, labelB] = options.labels ?? ["data", "comparison"];

@@ -54,7 +54,10 @@ test("seededDropout: the WASM kernel (native when built), the JS path and the cp
   const cpu = (await computeOnBackend("cpu", fn)).value;
   assert.deepEqual(Array.from(wasm), Array.from(cpu));
   const mask = dropoutMask(x.length, 0.3, 99);
-  assert.deepEqual(Array.from(cpu), x.map((v, i) => Math.fround(Math.fround(v) * mask[i])));
+  assert.deepEqual(
+    Array.from(cpu),
+    x.map((v, i) => Math.fround(Math.fround(v) * mask[i])),
+  );
   if (nativeBinding()) {
     const previous = setNativeBinding(null);
     try {
@@ -76,6 +79,9 @@ test("the gradient of seededDropout is the same mask applied to dy", async () =>
   const w = tf.tensor1d(Array.from({ length: 50 }, (_, i) => i + 1));
   const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(seededDropout(x, 0.5, 3), w)))(tf.ones([50]));
   const mask = dropoutMask(50, 0.5, 3);
-  assert.deepEqual(Array.from(grad.dataSync()), Array.from(mask).map((m, i) => Math.fround(m * (i + 1))));
+  assert.deepEqual(
+    Array.from(grad.dataSync()),
+    Array.from(mask).map((m, i) => Math.fround(m * (i + 1))),
+  );
   assert.ok(mask.some((m) => m === 0) && mask.some((m) => m > 0));
 });

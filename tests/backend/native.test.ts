@@ -24,8 +24,19 @@ function random(n: number, seed: number): Float32Array {
 
 /** C_i = op(A_i)·op(B_i) + beta·C_i in double, as the addon documents it. */
 function naiveGemm(
-  a: Float32Array, b: Float32Array, c: Float32Array, batch: number, sA: number, sB: number, sC: number,
-  m: number, n: number, k: number, tA: boolean, tB: boolean, beta: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  batch: number,
+  sA: number,
+  sB: number,
+  sC: number,
+  m: number,
+  n: number,
+  k: number,
+  tA: boolean,
+  tB: boolean,
+  beta: number,
 ): Float64Array {
   const out = Float64Array.from(c);
   for (let i = 0; i < batch; i++) {
@@ -98,7 +109,11 @@ test("gemm rejects operands shorter than their shapes, bad types and negative si
 test("unary exp/tanh/sigmoid on every length 0..17 (vector body and tail) and bad arguments", { skip }, () => {
   for (let n = 0; n <= 17; n++) {
     const x = random(n, 100 + n).map((v) => v * 3);
-    for (const [op, f] of [[0, Math.exp], [1, Math.tanh], [2, (v: number) => 1 / (1 + Math.exp(-v))]] as const) {
+    for (const [op, f] of [
+      [0, Math.exp],
+      [1, Math.tanh],
+      [2, (v: number) => 1 / (1 + Math.exp(-v))],
+    ] as const) {
       const out = new Float32Array(n).fill(NaN);
       native!.unary(op, x, out);
       for (let i = 0; i < n; i++) {
@@ -169,7 +184,16 @@ test("row and column sums match double-precision sums, row maxima exact; sizes a
 
 test("lstmForward / lstmBackward check their shapes (the maths is tested through lstmLayer)", { skip }, () => {
   const [t, b, h] = [3, 2, 4];
-  const states = () => Array.from({ length: 7 }, () => new Float32Array(t * b * h)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const states = () =>
+    Array.from({ length: 7 }, () => new Float32Array(t * b * h)) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
   const recurrent = random(h * 4 * h, 300);
   const projected = random(t * b * 4 * h, 301);
   const out = states();
@@ -186,7 +210,10 @@ test("lstmForward / lstmBackward check their shapes (the maths is tested through
   const [, c, tc, i, f, g, o] = out;
   native!.lstmBackward(random(t * b * h, 303), recurrent, c, tc, i, f, g, o, t, b, dz);
   assert.ok(dz.some((v) => v !== 0));
-  assert.throws(() => native!.lstmBackward(random(t * b * h, 303), recurrent, c, tc, i, f, g, o, t, b, new Float32Array(3)), /argument 10 must be \[steps·batch, 4H\]/);
+  assert.throws(
+    () => native!.lstmBackward(random(t * b * h, 303), recurrent, c, tc, i, f, g, o, t, b, new Float32Array(3)),
+    /argument 10 must be \[steps·batch, 4H\]/,
+  );
 });
 
 test("OpenBLAS thread count can be set and read back", { skip }, () => {

@@ -74,7 +74,14 @@ test("gather gradient (embedding lookup) matches cpu", async () => {
     "gatherGrad",
     () => {
       const table = tf.tensor2d(values(30, 3), [10, 3]);
-      const ids = tf.tensor2d([[1, 2, 2, 9], [0, 1, 1, 1]], [2, 4], "int32");
+      const ids = tf.tensor2d(
+        [
+          [1, 2, 2, 9],
+          [0, 1, 1, 1],
+        ],
+        [2, 4],
+        "int32",
+      );
       return tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, ids))))(table);
     },
     KERNEL_TOL,
@@ -109,52 +116,57 @@ test("BatchMatMul: every transpose combination, batched and broadcast shapes", a
 
 test("_FusedMatMul with bias and relu, transposed operands", async () => {
   await forEachPath(async (path) => {
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      await parity(
+        `${path} fusedMatMul ${ta} ${tb}`,
+        () =>
+          tf.fused.matMul({
+            a: tf.tensor2d(values(20, 31), ta ? [4, 5] : [5, 4]),
+            b: tf.tensor2d(values(24, 32), tb ? [6, 4] : [4, 6]),
+            transposeA: ta,
+            transposeB: tb,
+            bias: tf.tensor1d(values(6, 33)),
+            activation: "relu",
+          }),
+        KERNEL_TOL,
+      );
+    }
     await parity(
-      `${path} fusedMatMul ${ta} ${tb}`,
-      () =>
-        tf.fused.matMul({
-          a: tf.tensor2d(values(20, 31), ta ? [4, 5] : [5, 4]),
-          b: tf.tensor2d(values(24, 32), tb ? [6, 4] : [4, 6]),
-          transposeA: ta,
-          transposeB: tb,
-          bias: tf.tensor1d(values(6, 33)),
-          activation: "relu",
-        }),
+      `${path} fusedMatMul batched`,
+      () => tf.fused.matMul({ a: tf.tensor3d(values(40, 34), [2, 5, 4]), b: tf.tensor3d(values(24, 35), [1, 4, 6]), bias: tf.tensor1d(values(6, 36)) }),
       KERNEL_TOL,
     );
-  }
-  await parity(
-    `${path} fusedMatMul batched`,
-    () => tf.fused.matMul({ a: tf.tensor3d(values(40, 34), [2, 5, 4]), b: tf.tensor3d(values(24, 35), [1, 4, 6]), bias: tf.tensor1d(values(6, 36)) }),
-    KERNEL_TOL,
-  );
-  // Every fused activation.
-  const a = () => tf.tensor2d(values(20, 37), [5, 4]);
-  const b = () => tf.tensor2d(values(24, 38), [4, 6]);
-  if (path === "native") {
-    // Biases the stock kernel rejects (rank > 1): a [1, n] row, and [m, 1] (added after the product).
+    // Every fused activation.
+    const a = () => tf.tensor2d(values(20, 37), [5, 4]);
+    const b = () => tf.tensor2d(values(24, 38), [4, 6]);
+    if (path === "native") {
+      // Biases the stock kernel rejects (rank > 1): a [1, n] row, and [m, 1] (added after the product).
+      await parity(
+        `${path} fusedMatMul rank-2 biases`,
+        () => [
+          tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor2d(values(6, 39), [1, 6]) }),
+          tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor2d(values(5, 40), [5, 1]), activation: "relu" }),
+        ],
+        KERNEL_TOL,
+      );
+    }
     await parity(
-      `${path} fusedMatMul rank-2 biases`,
+      `${path} fusedMatMul activations`,
       () => [
-        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor2d(values(6, 39), [1, 6]) }),
-        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor2d(values(5, 40), [5, 1]), activation: "relu" }),
+        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 39)), activation: "elu" }),
+        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 40)), activation: "relu6" }),
+        tf.fused.matMul({ a: a(), b: b(), activation: "sigmoid" }),
+        tf.fused.matMul({ a: a(), b: b(), activation: "leakyrelu", leakyreluAlpha: 0.3 }),
+        tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 43)), activation: "prelu", preluActivationWeights: tf.tensor1d(values(6, 41)) }),
+        tf.fused.matMul({ a: tf.zeros([5, 0]), b: tf.zeros([0, 6]), bias: tf.tensor1d(values(6, 42)) }), // k = 0: just the bias
       ],
       KERNEL_TOL,
     );
-  }
-  await parity(
-    `${path} fusedMatMul activations`,
-    () => [
-      tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 39)), activation: "elu" }),
-      tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 40)), activation: "relu6" }),
-      tf.fused.matMul({ a: a(), b: b(), activation: "sigmoid" }),
-      tf.fused.matMul({ a: a(), b: b(), activation: "leakyrelu", leakyreluAlpha: 0.3 }),
-      tf.fused.matMul({ a: a(), b: b(), bias: tf.tensor1d(values(6, 43)), activation: "prelu", preluActivationWeights: tf.tensor1d(values(6, 41)) }),
-      tf.fused.matMul({ a: tf.zeros([5, 0]), b: tf.zeros([0, 6]), bias: tf.tensor1d(values(6, 42)) }), // k = 0: just the bias
-    ],
-    KERNEL_TOL,
-  );
   });
 });
 
@@ -205,7 +217,17 @@ test("Sum over leading, trailing, middle and all axes matches cpu (keepDims, emp
           tf.sum(x), // all axes
           tf.sum(tf.zeros([0, 3]), 0),
           tf.sum(tf.zeros([3, 0]), 1),
-          tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), 0),
+          tf.sum(
+            tf.tensor2d(
+              [
+                [1, 2],
+                [3, 4],
+              ],
+              [2, 2],
+              "int32",
+            ),
+            0,
+          ),
         ];
       },
       KERNEL_TOL,
@@ -230,7 +252,15 @@ test("Max over trailing axes (softmax row maxima) matches cpu, NaN propagating; 
     // A NaN in a row (in the vector body or the tail) gives NaN, as on cpu (parity() cannot compare NaN).
     const inf = -Infinity;
     const nanRows = () =>
-      tf.max(tf.tensor2d([[1, NaN, 3, 2, 0, 0, 0, 0, 0, 9], [0, 0, 0, 0, 0, 0, 0, 0, 0, NaN], [-1, -2, -3, -4, -5, -6, -7, -8, -9, -10], [inf, inf, inf, inf, inf, inf, inf, inf, inf, inf]]), 1);
+      tf.max(
+        tf.tensor2d([
+          [1, NaN, 3, 2, 0, 0, 0, 0, 0, 9],
+          [0, 0, 0, 0, 0, 0, 0, 0, 0, NaN],
+          [-1, -2, -3, -4, -5, -6, -7, -8, -9, -10],
+          [inf, inf, inf, inf, inf, inf, inf, inf, inf, inf],
+        ]),
+        1,
+      );
     for (const backend of ["wasm", "cpu"]) {
       const got = (await computeOnBackend(backend, nanRows)).value;
       assert.ok(Number.isNaN(got[0]) && Number.isNaN(got[1]) && got[2] === -1 && got[3] === -Infinity, `${path} ${backend}: ${Array.from(got)}`);
@@ -239,20 +269,48 @@ test("Max over trailing axes (softmax row maxima) matches cpu, NaN propagating; 
 });
 
 test("Add, Sub, Multiply, RealDiv match cpu for every broadcast the addon takes, and the ones it leaves", async () => {
-  const t = (shape: number[], seed: number) => tf.tensor(values(shape.reduce((p, q) => p * q, 1), seed), shape);
+  const t = (shape: number[], seed: number) =>
+    tf.tensor(
+      values(
+        shape.reduce((p, q) => p * q, 1),
+        seed,
+      ),
+      shape,
+    );
   const pairs: [number[], number[]][] = [
-    [[5, 13], [5, 13]], // full, full (13: vector body and tail)
+    [
+      [5, 13],
+      [5, 13],
+    ], // full, full (13: vector body and tail)
     [[5, 13], [13]], // row
     [[13], [5, 13]],
-    [[1, 13], [5, 13]],
-    [[5, 13], [5, 1]], // column
-    [[5, 1], [5, 13]],
-    [[2, 5, 13], [2, 5, 1]],
+    [
+      [1, 13],
+      [5, 13],
+    ],
+    [
+      [5, 13],
+      [5, 1],
+    ], // column
+    [
+      [5, 1],
+      [5, 13],
+    ],
+    [
+      [2, 5, 13],
+      [2, 5, 1],
+    ],
     [[5, 13], []], // scalar
     [[], [5, 13]],
     [[5, 1], [1]], // column with a scalar: constant rows
-    [[2, 5, 13], [5, 1]], // not a column of [2, 5, 13]: stock kernel
-    [[2, 1, 13], [1, 5, 1]], // both broadcast: stock kernel
+    [
+      [2, 5, 13],
+      [5, 1],
+    ], // not a column of [2, 5, 13]: stock kernel
+    [
+      [2, 1, 13],
+      [1, 5, 1],
+    ], // both broadcast: stock kernel
     [[0, 13], [13]], // empty
   ];
   await forEachPath(async (path) => {
@@ -307,8 +365,7 @@ test("Identity (tf.clone) shares memory without a copy and keeps its own referen
 
 test("patched and stock WASM matmul agree (the patch changes speed, not results)", async () => {
   await tf.setBackend("wasm");
-  const run = () =>
-    tf.tidy(() => Array.from(tf.matMul(tf.tensor2d(values(60, 41), [12, 5]), tf.tensor2d(values(84, 42), [7, 12]), true, true).dataSync()));
+  const run = () => tf.tidy(() => Array.from(tf.matMul(tf.tensor2d(values(60, 41), [12, 5]), tf.tensor2d(values(84, 42), [7, 12]), true, true).dataSync()));
   const patched = run();
   const stock = withStockWasmKernels(run);
   assert.ok(maxAbsDiff(patched, stock) <= KERNEL_TOL);
@@ -322,7 +379,14 @@ test("Slice, Unpack and SplitV (read in place from WASM memory) match cpu", asyn
     () => {
       const a = tf.tensor3d(values(60, 61), [3, 4, 5]);
       const b = tf.tensor(values(size(x5), 62), x5);
-      const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], "int32");
+      const ints = tf.tensor2d(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [2, 3],
+        "int32",
+      );
       return [
         tf.slice(a, [1, 0, 0], [2, 4, 5]), // contiguous rows
         tf.slice(a, [0, 1, 2], [3, 2, 2]), // strided
@@ -334,7 +398,14 @@ test("Slice, Unpack and SplitV (read in place from WASM memory) match cpu", asyn
         ...tf.split(a, 5, 2),
         ...tf.split(a, [1, 3], 1),
         ...tf.split(tf.tensor2d(values(64 * 8, 63), [64, 8]), 4, 1), // the LSTM gate split
-        tf.grad((t: tf.Tensor) => tf.stack(tf.unstack(t, 1).map((p, i) => tf.mul(p, i + 1)), 1).sum())(a),
+        tf.grad((t: tf.Tensor) =>
+          tf
+            .stack(
+              tf.unstack(t, 1).map((p, i) => tf.mul(p, i + 1)),
+              1,
+            )
+            .sum(),
+        )(a),
       ];
     },
     KERNEL_TOL,
@@ -348,13 +419,59 @@ test("GatherV2 (whole rows copied from WASM memory) matches cpu on every axis; b
       const table = tf.tensor2d(values(30, 71), [10, 3]);
       const x3 = tf.tensor3d(values(60, 72), [3, 4, 5]);
       return [
-        tf.gather(table, tf.tensor2d([[1, 2, 2, 9], [0, 1, 1, 1]], [2, 4], "int32")), // embedding lookup
+        tf.gather(
+          table,
+          tf.tensor2d(
+            [
+              [1, 2, 2, 9],
+              [0, 1, 1, 1],
+            ],
+            [2, 4],
+            "int32",
+          ),
+        ), // embedding lookup
         tf.gather(tf.tensor1d(values(12, 73)), tf.tensor1d([11, 0, 5, 5], "int32")), // inner size 1
         tf.gather(x3, tf.tensor1d([3, 0, 3], "int32"), 1), // middle axis
         tf.gather(x3, tf.tensor1d([4, 1], "int32"), -1), // last axis
-        tf.gather(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), tf.tensor1d([1, 1, 0], "int32")), // int32 values
-        tf.gather(x3, tf.tensor2d([[0, 3], [1, 2], [2, 0]], [3, 2], "int32"), 1, 1), // batchDims 1 (the stock kernel crashes)
-        tf.gather(x3, tf.tensor2d([[4, 0, 1], [2, 2, 3], [0, 1, 4]], [3, 3], "int32"), 2, 1), // batchDims 1, outer dims
+        tf.gather(
+          tf.tensor2d(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            [2, 2],
+            "int32",
+          ),
+          tf.tensor1d([1, 1, 0], "int32"),
+        ), // int32 values
+        tf.gather(
+          x3,
+          tf.tensor2d(
+            [
+              [0, 3],
+              [1, 2],
+              [2, 0],
+            ],
+            [3, 2],
+            "int32",
+          ),
+          1,
+          1,
+        ), // batchDims 1 (the stock kernel crashes)
+        tf.gather(
+          x3,
+          tf.tensor2d(
+            [
+              [4, 0, 1],
+              [2, 2, 3],
+              [0, 1, 4],
+            ],
+            [3, 3],
+            "int32",
+          ),
+          2,
+          1,
+        ), // batchDims 1, outer dims
         tf.gather(table, tf.tensor1d([], "int32")), // no ids
       ];
     },
@@ -369,51 +486,49 @@ test("GatherV2 (whole rows copied from WASM memory) matches cpu on every axis; b
 
 test("LSTM language model: loss and every gradient match cpu (2 layers, pads)", async () => {
   await forEachPath(async (path) => {
-  const config = { maxValue: 11, embeddingDim: 4, hiddenSize: 6, numLayers: 2, denseSize: 5, seed: 4 };
-  const rows = [
-    [1, 2, 3, 4, 11, 11],
-    [5, 6, 7, 8, 9, 10],
-    [10, 0, 1, 11, 11, 11],
-  ];
-  const { cpu } = await parity(
-    `${path} lstm`,
-    () => {
-      const model = createLstmLm(config);
-      const batch = tf.tensor2d(rows, undefined, "int32");
-      const { value, grads } = tf.variableGrads(() => lstmLmLoss(model, batch), model.trainableVariables());
-      const out: Record<string, tf.Tensor> = { loss: value };
-      model.trainableVariables().forEach((v, i) => (out[`grad${i}`] = grads[v.name]));
-      out.logits = model.forward(batch);
-      const kept = tf.keep(Object.values(out));
-      model.dispose();
-      return Object.fromEntries(Object.keys(out).map((k, i) => [k, kept[i]]));
-    },
-    GRAD_TOL,
-  );
-  // The gradients are not trivially zero (the test could otherwise pass vacuously).
-  assert.ok(Math.max(...Array.from(cpu.grad1).map(Math.abs)) > 1e-4);
+    const config = { maxValue: 11, embeddingDim: 4, hiddenSize: 6, numLayers: 2, denseSize: 5, seed: 4 };
+    const rows = [
+      [1, 2, 3, 4, 11, 11],
+      [5, 6, 7, 8, 9, 10],
+      [10, 0, 1, 11, 11, 11],
+    ];
+    const { cpu } = await parity(
+      `${path} lstm`,
+      () => {
+        const model = createLstmLm(config);
+        const batch = tf.tensor2d(rows, undefined, "int32");
+        const { value, grads } = tf.variableGrads(() => lstmLmLoss(model, batch), model.trainableVariables());
+        const out: Record<string, tf.Tensor> = { loss: value };
+        model.trainableVariables().forEach((v, i) => (out[`grad${i}`] = grads[v.name]));
+        out.logits = model.forward(batch);
+        const kept = Object.values(out).map((t) => tf.keep(t));
+        model.dispose();
+        return Object.fromEntries(Object.keys(out).map((k, i) => [k, kept[i]]));
+      },
+      GRAD_TOL,
+    );
+    // The gradients are not trivially zero (the test could otherwise pass vacuously).
+    assert.ok(Math.max(...Array.from(cpu.grad1).map(Math.abs)) > 1e-4);
   });
 });
 
 test("dense model (relu MLP, softmax cross-entropy): gradients match cpu", async () => {
   await forEachPath(async (path) => {
-  await parity(
-    `${path} dense`,
-    () => {
-      const x = tf.tensor2d(values(40, 51), [8, 5]);
-      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], "int32"), 3);
-      const w1 = tf.variable(tf.tensor2d(values(35, 52, 0.5), [5, 7]));
-      const b1 = tf.variable(tf.tensor1d(values(7, 53, 0.1)));
-      const w2 = tf.variable(tf.tensor2d(values(21, 54, 0.5), [7, 3]));
-      const { value, grads } = tf.variableGrads(() =>
-        tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2)) as tf.Scalar,
-      );
-      const out = { loss: value, w1: grads[w1.name], b1: grads[b1.name], w2: grads[w2.name] };
-      tf.keep(Object.values(out));
-      tf.dispose([w1, b1, w2]);
-      return out;
-    },
-    GRAD_TOL,
-  );
+    await parity(
+      `${path} dense`,
+      () => {
+        const x = tf.tensor2d(values(40, 51), [8, 5]);
+        const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], "int32"), 3);
+        const w1 = tf.variable(tf.tensor2d(values(35, 52, 0.5), [5, 7]));
+        const b1 = tf.variable(tf.tensor1d(values(7, 53, 0.1)));
+        const w2 = tf.variable(tf.tensor2d(values(21, 54, 0.5), [7, 3]));
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2)) as tf.Scalar);
+        const out = { loss: value, w1: grads[w1.name], b1: grads[b1.name], w2: grads[w2.name] };
+        for (const t of Object.values(out)) tf.keep(t);
+        tf.dispose([w1, b1, w2]);
+        return out;
+      },
+      GRAD_TOL,
+    );
   });
 });

@@ -94,11 +94,9 @@ for (const notebook of notebooks) {
       assert.equal(count, result.figures, `${name}: ${result.figures} Plotly outputs in the notebook but ${count} figure divs in the HTML`);
       if (count > 0) {
         await page
-          .waitForFunction(
-            () => Array.from(document.querySelectorAll(".numlab-plot")).every((el) => el.querySelector(".main-svg")),
-            null,
-            { timeout: DRAW_TIMEOUT_MS },
-          )
+          .waitForFunction(() => Array.from(document.querySelectorAll(".numlab-plot")).every((el) => el.querySelector(".main-svg")), null, {
+            timeout: DRAW_TIMEOUT_MS,
+          })
           .catch(() => undefined); // reported per figure below
       }
       const plots: PlotState[] = await page.evaluate(() =>

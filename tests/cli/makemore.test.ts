@@ -4,7 +4,9 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { trainMakemoreCommand } from "../../src/cli/commands/makemore";
+import { parseTrainMakemoreArgs, trainMakemoreCommand } from "../../src/cli/commands/makemore";
+import { MAKEMORE_DEFAULTS, resolveMakemoreConfig } from "../../src/train/makemore";
+import { assertUsagePrints } from "./usage-defaults";
 import { UsageError } from "../../src/cli/command";
 import { Rng } from "../../src/random";
 import { loadCheckpoint, readMetrics } from "../../src/train/run-dir";
@@ -39,7 +41,25 @@ function checkpointStep(dir: string): number {
 test("train makemore: a run killed mid-way and resumed with --resume ends like an uninterrupted run", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-mk-cli-"));
   const data = namesFile(dir);
-  const common = ["--data", data, "--block", "3", "--emb", "4", "--hidden", "16", "--steps", "3000", "--batch", "16", "--seed", "7", "--checkpoint-every", "100", "--json"];
+  const common = [
+    "--data",
+    data,
+    "--block",
+    "3",
+    "--emb",
+    "4",
+    "--hidden",
+    "16",
+    "--steps",
+    "3000",
+    "--batch",
+    "16",
+    "--seed",
+    "7",
+    "--checkpoint-every",
+    "100",
+    "--json",
+  ];
   const a = path.join(dir, "a");
   const b = path.join(dir, "b");
 
@@ -77,7 +97,10 @@ test("train makemore: a run killed mid-way and resumed with --resume ends like a
   for (const name of ["C", "W1", "b1", "W2", "b2"]) {
     assert.deepEqual(Array.from(cb.tensors[name].dataSync()), Array.from(ca.tensors[name].dataSync()), `tensor ${name}`);
   }
-  const withoutTimes = (d: string) => readMetrics<Record<string, unknown>>(d).filter((r) => r.event === undefined).map(({ time: _t, ...r }) => r);
+  const withoutTimes = (d: string) =>
+    readMetrics<Record<string, unknown>>(d)
+      .filter((r) => r.event === undefined)
+      .map(({ time: _t, ...r }) => r);
   assert.deepEqual(withoutTimes(b), withoutTimes(a));
 });
 
@@ -85,13 +108,71 @@ test("train makemore --stop-after, then --resume; flags that contradict the save
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-mk-cli-"));
   const data = namesFile(dir);
   const out = path.join(dir, "run");
-  const first = cli(["train", "makemore", "--data", data, "--out", out, "--block", "2", "--emb", "2", "--hidden", "8", "--steps", "60", "--stop-after", "25", "--json"]);
+  const first = cli([
+    "train",
+    "makemore",
+    "--data",
+    data,
+    "--out",
+    out,
+    "--block",
+    "2",
+    "--emb",
+    "2",
+    "--hidden",
+    "8",
+    "--steps",
+    "60",
+    "--stop-after",
+    "25",
+    "--json",
+  ]);
   assert.equal(first.status, 0, first.stderr);
   assert.match(first.stderr, /stopped at step 25 of 60/);
   assert.equal(checkpointStep(out), 25);
-  await assert.rejects(trainMakemoreCommand.run(["--data", data, "--out", out, "--resume", "--hidden", "9"]), (e: unknown) => e instanceof UsageError && /--hidden 9 differs/.test(e.message));
+  await assert.rejects(
+    trainMakemoreCommand.run(["--data", data, "--out", out, "--resume", "--hidden", "9"]),
+    (e: unknown) => e instanceof UsageError && /--hidden 9 differs/.test(e.message),
+  );
   await assert.rejects(trainMakemoreCommand.run(["--resume"]), (e: unknown) => e instanceof UsageError && /--out/.test(e.message));
   const second = cli(["train", "makemore", "--data", data, "--out", out, "--resume", "--hidden", "8", "--json"]);
   assert.equal(second.status, 0, second.stderr);
   assert.equal(checkpointStep(out), 60);
+});
+
+test("train makemore: with no flags the parsed config is MAKEMORE_DEFAULTS, and the usage text prints them", () => {
+  const d = MAKEMORE_DEFAULTS;
+  const parsed = parseTrainMakemoreArgs([]);
+  const { checkpointEvery, ...config } = d;
+  assert.deepEqual(parsed.config, config);
+  assert.equal(parsed.checkpointEvery, checkpointEvery);
+  assert.deepEqual(resolveMakemoreConfig(parsed.config), resolveMakemoreConfig({}));
+  assertUsagePrints(trainMakemoreCommand.usage, {
+    block: d.blockSize,
+    emb: d.embeddingDim,
+    hidden: d.hidden,
+    steps: d.steps,
+    batch: d.batchSize,
+    lr: d.lr,
+    "lr-after": d.lrAfterDrop,
+    init: d.init,
+    seed: d.seed,
+    "checkpoint-every": d.checkpointEvery,
+    samples: 0,
+  });
+  assert.match(trainMakemoreCommand.usage, /^ {2}makemore /m);
+});
+
+test("train makemore --preset makemore is the README's run (the defaults); flags override it; other presets are refused", () => {
+  assert.deepEqual(resolveMakemoreConfig(parseTrainMakemoreArgs(["--preset", "makemore"]).config), resolveMakemoreConfig({}));
+  const small = parseTrainMakemoreArgs(["--preset", "makemore", "--hidden", "100", "--steps", "1000"]).config;
+  assert.deepEqual(resolveMakemoreConfig(small), resolveMakemoreConfig({ hidden: 100, steps: 1000 }), "with --steps the rate drops at half of them");
+  assert.throws(
+    () => parseTrainMakemoreArgs(["--preset", "lstm-next-integer"]),
+    (e: unknown) => e instanceof UsageError && /is for numlab train lstm, not numlab train makemore/.test(e.message),
+  );
+  assert.throws(
+    () => parseTrainMakemoreArgs(["--preset", "x", "--out", "runs/x"]),
+    (e: unknown) => e instanceof UsageError && /presets for numlab train makemore are makemore \(/.test(e.message),
+  );
 });

@@ -56,7 +56,10 @@ test("oeis stats --json prints one JSON object with the documented keys and exac
   for (const [key, value] of Object.entries(expected)) assert.deepEqual(json[key], value, key);
   assert.equal(json.sequences, 300);
   assert.equal(json.malformedCount, 1);
-  assert.deepEqual((json.malformed as Array<{ lineNo: number }>).map((m) => m.lineNo), [302]);
+  assert.deepEqual(
+    (json.malformed as Array<{ lineNo: number }>).map((m) => m.lineNo),
+    [302],
+  );
   assert.ok(Array.isArray(json.top) && (json.top as unknown[]).every((e) => Array.isArray(e) && e.length === 2));
   assert.ok((json.leastFrequentLargest as unknown[]).includes("12345678901234567890123") === false, "it occurs more than once");
 });

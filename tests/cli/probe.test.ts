@@ -16,7 +16,9 @@ test("numlab probe --json reads dense and sparse TSV and reports the six targets
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-probe-cli-"));
   const rng = new Rng(2);
   // dense: column 0 carries parity, the rest is noise
-  const dense = Array.from({ length: 200 }, (_, n) => [n % 2 ? -1.5 : 1.5, ...Array.from({ length: 5 }, () => rng.normal())].map((x) => x.toFixed(6)).join("\t"));
+  const dense = Array.from({ length: 200 }, (_, n) =>
+    [n % 2 ? -1.5 : 1.5, ...Array.from({ length: 5 }, () => rng.normal())].map((x) => x.toFixed(6)).join("\t"),
+  );
   fs.writeFileSync(path.join(dir, "dense.tsv"), dense.join("\n") + "\n");
   const r = numlab(["probe", "--embeddings", path.join(dir, "dense.tsv"), "--count", "200", "--json"]);
   assert.equal(r.status, 0, r.stderr);

@@ -11,10 +11,13 @@ import {
   cacheDir,
   DataSource,
   downloadFile,
+  isInstalledPackage,
   locateDataFile,
   readLines,
   readNumberedLines,
   repoRoot,
+  smokeFixtureFile,
+  userCacheDir,
   verifyGzip,
 } from "../../src/data/download";
 
@@ -121,6 +124,56 @@ test("repoRoot finds the numlab package and cacheDir defaults to <repo>/data/cac
   }
 });
 
+test("cacheDir: NUMLAB_CACHE_DIR wins, a checkout keeps <repo>/data/cache, an installed copy uses the user's cache", () => {
+  const checkout = "/home/ann/numlab";
+  const installed = "/home/ann/project/node_modules/numlab";
+  const home = "/home/ann";
+  // NUMLAB_CACHE_DIR, resolved, in both layouts
+  assert.equal(cacheDir({ env: { NUMLAB_CACHE_DIR: "/srv/cache" }, root: installed, home }), "/srv/cache");
+  assert.equal(cacheDir({ env: { NUMLAB_CACHE_DIR: "rel/cache" }, root: checkout, home }), path.resolve("rel/cache"));
+  // a blank NUMLAB_CACHE_DIR counts as unset
+  assert.equal(cacheDir({ env: { NUMLAB_CACHE_DIR: " " }, root: checkout, home }), path.join(checkout, "data", "cache"));
+  // a repository checkout: <repo>/data/cache, whatever XDG says
+  assert.equal(cacheDir({ env: { XDG_CACHE_HOME: "/xdg" }, root: checkout, home }), path.join(checkout, "data", "cache"));
+  // installed as a dependency (npm, pnpm's nested store): XDG_CACHE_HOME, else ~/.cache
+  assert.equal(cacheDir({ env: { XDG_CACHE_HOME: "/xdg" }, root: installed, platform: "linux", home }), "/xdg/numlab");
+  assert.equal(cacheDir({ env: {}, root: installed, platform: "linux", home }), "/home/ann/.cache/numlab");
+  const pnpm = "/home/ann/project/node_modules/.pnpm/numlab@0.1.0/node_modules/numlab";
+  assert.equal(cacheDir({ env: {}, root: pnpm, platform: "linux", home }), "/home/ann/.cache/numlab");
+  // a relative XDG_CACHE_HOME is invalid by the spec and ignored
+  assert.equal(cacheDir({ env: { XDG_CACHE_HOME: "cache" }, root: installed, platform: "linux", home }), "/home/ann/.cache/numlab");
+  for (const root of [installed, pnpm]) assert.ok(!cacheDir({ env: {}, root, platform: "linux", home }).includes("node_modules"));
+});
+
+test("userCacheDir follows each platform's convention", () => {
+  assert.equal(userCacheDir({ env: {}, platform: "linux", home: "/home/ann" }), "/home/ann/.cache/numlab");
+  assert.equal(userCacheDir({ env: { XDG_CACHE_HOME: "/var/cache/ann" }, platform: "linux", home: "/home/ann" }), "/var/cache/ann/numlab");
+  assert.equal(userCacheDir({ env: {}, platform: "darwin", home: "/Users/ann" }), "/Users/ann/Library/Caches/numlab");
+  assert.equal(userCacheDir({ env: { XDG_CACHE_HOME: "/Users/ann/.xdg" }, platform: "darwin", home: "/Users/ann" }), "/Users/ann/.xdg/numlab");
+  assert.equal(
+    userCacheDir({ env: { LOCALAPPDATA: "C:\\Users\\ann\\AppData\\Local" }, platform: "win32", home: "C:\\Users\\ann" }),
+    "C:\\Users\\ann\\AppData\\Local\\numlab\\Cache",
+  );
+  assert.equal(userCacheDir({ env: {}, platform: "win32", home: "C:\\Users\\ann" }), "C:\\Users\\ann\\AppData\\Local\\numlab\\Cache");
+});
+
+test("isInstalledPackage: only a package root below a node_modules folder", () => {
+  assert.equal(isInstalledPackage("/work/numlab"), false);
+  assert.equal(isInstalledPackage("/work/node_modules_backup/numlab"), false);
+  assert.equal(isInstalledPackage("/work/app/node_modules/numlab"), true);
+  assert.equal(isInstalledPackage("C:\\app\\node_modules\\numlab"), true);
+  // this repository (node_modules/numlab is only a link back to it; __dirname is the real path)
+  assert.equal(isInstalledPackage(), false);
+});
+
+test("smoke stand-ins are written to <cacheDir>/smoke", async () => {
+  await withCache(async (cache) => {
+    const file = smokeFixtureFile({ name: "standin", url: "https://example.org/x/standin.txt.gz", fileNames: [], smokeFixture: () => "a\nb\n" });
+    assert.equal(file, path.join(cache, "smoke", "standin.txt"));
+    assert.equal(fs.readFileSync(file, "utf8"), "a\nb\n");
+  });
+});
+
 test("downloads into the cache once, then serves the cached copy", async () => {
   await withCache(async (cache) => {
     plans.set("/good/stripped.gz", ["ok"]);
@@ -187,7 +240,7 @@ test("a wrong sha256 is rejected", async () => {
 });
 
 test("a damaged cached file is noticed and replaced by a fresh download", async () => {
-  await withCache(async (cache) => {
+  await withCache(async () => {
     plans.set("/damaged/stripped.gz", ["ok"]);
     const src = source("/damaged/stripped.gz");
     const file = await locateDataFile(src, { quiet: true });

@@ -6,7 +6,7 @@ import {
   formatLinearFactor,
   generatePolynomialPairs,
   linearFactorsOfProduct,
-} from "../../src/datasets/polynomial-generator";
+} from "../../src/data/polynomial-generator";
 
 test("is seeded", () => {
   assert.deepEqual(generatePolynomialPairs(100, 1), generatePolynomialPairs(100, 1));

@@ -11,7 +11,7 @@ import {
   PolynomialDataError,
   splitPolynomialPairs,
 } from "../../src/data/polynomials";
-import { generatePolynomialPairs } from "../../src/datasets/polynomial-generator";
+import { generatePolynomialPairs } from "../../src/data/polynomial-generator";
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "numlab-poly-"));

@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arithmeticBatchStream, arithmeticData, arithmeticSplit, hasTwoMultiDigitFactors, repeatMultiDigitKeys, trainMaxNotice } from "../../src/datasets/arithmetic";
+import {
+  arithmeticBatchStream,
+  arithmeticData,
+  arithmeticSplit,
+  hasTwoMultiDigitFactors,
+  repeatMultiDigitKeys,
+  trainMaxNotice,
+} from "../../src/datasets/arithmetic";
 
 test("addition split: disjoint, complete, 90/10, reproducible from the seed", () => {
   const c = { task: "addition" as const, base: 10, max: 40, testFraction: 0.1, splitSeed: 3 };
@@ -26,7 +33,10 @@ test("problems are checked arithmetic: sums and ascending prime factorizations",
   assert.equal(fac.split.train.length + fac.split.test.length, 4095);
   for (let n = 2; n <= 4096; n += 37) {
     const f = fac.problem(n).answer;
-    assert.equal(f.reduce((a, b) => a * b, 1), n);
+    assert.equal(
+      f.reduce((a, b) => a * b, 1),
+      n,
+    );
   }
   // length bounds really bound every problem
   for (const key of [...fac.split.train.slice(0, 300), 4096]) {
@@ -51,7 +61,10 @@ test("trainMax adds larger training numbers that fit the model, and never a test
   assert.equal(extra.length, 2 * 4096 - 2); // all but 2^13 and 3·2^12, whose 13 factors do not fit
   for (const n of extra) {
     const p = wide.problem(n);
-    assert.equal(p.answer.reduce((a, b) => a * b, 1), n);
+    assert.equal(
+      p.answer.reduce((a, b) => a * b, 1),
+      n,
+    );
     const enc = wide.encode(p);
     assert.ok(enc.target.length <= wide.maxTargetLength && enc.source.length <= wide.maxSourceLength, `n = ${n}`);
   }
@@ -77,7 +90,7 @@ test("trainMax stops where numbers get more digits than max, and says so", () =>
   let longer = 0;
   for (let n = 4097; n < 27000; n++) {
     let omega = 0;
-    for (let x = n, p = 2; x > 1; ) {
+    for (let x = n, p = 2; x > 1;) {
       if (x % p === 0) {
         x /= p;
         omega++;
@@ -191,10 +204,28 @@ test("length parts: each random batch also comes as length-grouped sub-batches w
   const same = plain.next();
   assert.deepEqual({ ...batch, parts: undefined }, { ...same, parts: undefined }); // the random batch itself is unchanged
   assert.ok(batch.parts && batch.parts.length >= 2 && batch.parts.length <= 3);
-  assert.equal(batch.parts.reduce((n, p) => n + p.size, 0), batch.size);
+  assert.equal(
+    batch.parts.reduce((n, p) => n + p.size, 0),
+    batch.size,
+  );
   const padded = batch.parts.reduce((n, p) => n + p.size * p.targetLength, 0);
   assert.ok(padded < batch.size * batch.targetLength);
-  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 16, heads: 2, ffHidden: 16, encoderLayers: 1, decoderLayers: 1, dropout: 0, maxLength: 40, norm: "pre", attentionGain: 0.5, positional: "sinusoidal", padId: 0, seed: 1 });
+  const model = createTransformer({
+    sourceVocabSize: data.tokenizer.vocabSize,
+    targetVocabSize: data.tokenizer.vocabSize,
+    hidden: 16,
+    heads: 2,
+    ffHidden: 16,
+    encoderLayers: 1,
+    decoderLayers: 1,
+    dropout: 0,
+    maxLength: 40,
+    norm: "pre",
+    attentionGain: 0.5,
+    positional: "sinusoidal",
+    padId: 0,
+    seed: 1,
+  });
   const vars = Object.values(model.params);
   const whole = tf.variableGrads(() => transformerLoss(model, { ...batch, parts: undefined }), vars);
   const split = tf.variableGrads(() => transformerLoss(model, batch), vars);

@@ -25,6 +25,9 @@ test("batches cover every example once, lengths differ between batches", () => {
     const longest = Math.max(...Array.from({ length: b.size }, (_, r) => examples[b.source[r * b.sourceLength] - 1].source.length));
     assert.equal(b.sourceLength, longest);
   }
-  assert.deepEqual(seen.sort((x, y) => x - y), examples.map((_, i) => i + 1));
+  assert.deepEqual(
+    seen.sort((x, y) => x - y),
+    examples.map((_, i) => i + 1),
+  );
   assert.equal([...seq2seqBatches(examples, { batchSize: 5, keepLast: false })].length, 4);
 });

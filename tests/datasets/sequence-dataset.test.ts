@@ -2,13 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/random";
 import { parseOeisText } from "../../src/data/oeis";
-import {
-  BatchCursor,
-  SequenceDataset,
-  countKeptSequences,
-  datasetSizeTable,
-  keepsSequence,
-} from "../../src/datasets/sequence-dataset";
+import { BatchCursor, SequenceDataset, countKeptSequences, datasetSizeTable, keepsSequence } from "../../src/datasets/sequence-dataset";
 
 test("keeps a sequence only if its first seqLen terms are in [0, maxValue); truncates and pads", () => {
   const sequences: Array<Array<number | bigint>> = [
@@ -96,9 +90,17 @@ test("batches: each epoch visits every row once, in a seeded order", () => {
     for (let r = 0; r < batch.size; r++) assert.deepEqual(Array.from(batch.data.subarray(r * 6, r * 6 + 6)), Array.from(ds.row(batch.rows[r])));
     epochRows[batch.epoch].push(...batch.rows);
   }
-  for (const rows of epochRows) assert.deepEqual([...rows].sort((a, b) => a - b), Array.from({ length: 103 }, (_, i) => i));
+  for (const rows of epochRows)
+    assert.deepEqual(
+      [...rows].sort((a, b) => a - b),
+      Array.from({ length: 103 }, (_, i) => i),
+    );
   assert.notDeepEqual(epochRows[0], epochRows[1], "a fresh shuffle each epoch");
-  assert.notDeepEqual(epochRows[0], Array.from({ length: 103 }, (_, i) => i), "shuffled");
+  assert.notDeepEqual(
+    epochRows[0],
+    Array.from({ length: 103 }, (_, i) => i),
+    "shuffled",
+  );
   // same seed → same order; other seed → other order
   const again = ds.batches({ batchSize: 10, seed: 42 });
   assert.deepEqual(Array.from(again.nextBatch().rows), epochRows[0].slice(0, 10));
@@ -106,7 +108,10 @@ test("batches: each epoch visits every row once, in a seeded order", () => {
   assert.notDeepEqual(Array.from(other.nextBatch().rows), epochRows[0].slice(0, 10));
   // no shuffle: rows in order
   const ordered = ds.batches({ batchSize: 50, shuffle: false });
-  assert.deepEqual(Array.from(ordered.nextBatch().rows), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(ordered.nextBatch().rows),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
 });
 
 test("batches: a saved cursor resumes the exact same data order (mid-epoch and at an epoch boundary)", () => {
@@ -135,8 +140,14 @@ test("batches: dropLast skips the short final batch; bad options are errors", ()
   const it = ds.batches({ batchSize: 10, seed: 1, dropLast: true });
   assert.equal(it.batchesPerEpoch, 2);
   const sizes = Array.from({ length: 6 }, () => it.nextBatch());
-  assert.deepEqual(sizes.map((b) => b.size), [10, 10, 10, 10, 10, 10]);
-  assert.deepEqual(sizes.map((b) => b.epoch), [0, 0, 1, 1, 2, 2]);
+  assert.deepEqual(
+    sizes.map((b) => b.size),
+    [10, 10, 10, 10, 10, 10],
+  );
+  assert.deepEqual(
+    sizes.map((b) => b.epoch),
+    [0, 0, 1, 1, 2, 2],
+  );
   assert.throws(() => ds.batches({ batchSize: 0 }), /batchSize/);
   assert.throws(() => new SequenceDataset([[-1]], { seqLen: 2, maxValue: 3 }).batches({ batchSize: 1 }), /empty/);
 });
@@ -147,7 +158,10 @@ test("split is a seeded partition of the rows", () => {
   assert.equal(validation.size, 20);
   assert.equal(train.size, ds.size - 20);
   const all = [...train.sourceIndex, ...validation.sourceIndex].sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from(ds.sourceIndex).sort((a, b) => a - b));
+  assert.deepEqual(
+    all,
+    Array.from(ds.sourceIndex).sort((a, b) => a - b),
+  );
   assert.deepEqual(Array.from(validation.row(0)), Array.from(ds.row(Array.from(ds.sourceIndex).indexOf(validation.sourceIndex[0]))));
   assert.deepEqual(Array.from(ds.split(0.1, 3).validation.sourceIndex), Array.from(validation.sourceIndex));
 });

@@ -1,16 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  asDisplayable,
-  DISPLAY_SYMBOL,
-  Figure,
-  figureBundle,
-  figureHtml,
-  figuresToHtmlPage,
-  plotlyJs,
-  resetPlotlySession,
-  show,
-} from "../../src/display";
+import { asDisplayable, DISPLAY_SYMBOL, Figure, figureBundle, figureHtml, figuresToHtmlPage, plotlyJs, resetPlotlySession, show } from "../../src/display";
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 

@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "child_process";
+import * as path from "path";
 import * as dfd from "danfojs-node";
 import { DISPLAY_SYMBOL, formatCell, table, tableBundle, tableHtml, tableText, toTableData } from "../../src/display";
 
@@ -8,7 +10,10 @@ function cellsOf(html: string): string[][] {
 }
 
 test("records become columns in first-seen order; missing values are blank", () => {
-  const data = toTableData([{ n: 1, name: "one" }, { n: 2, extra: true }]);
+  const data = toTableData([
+    { n: 1, name: "one" },
+    { n: 2, extra: true },
+  ]);
   assert.deepEqual(data.columns, ["n", "name", "extra"]);
   assert.deepEqual(data.rows, [
     [1, "one", undefined],
@@ -37,13 +42,22 @@ test("long tables show head and tail with the number of hidden rows", () => {
   const html = tableHtml(toTableData(rows), { maxRows: 10 });
   const body = cellsOf(html).slice(1);
   assert.equal(body.length, 11);
-  assert.deepEqual(body.slice(0, 5).map((r) => r[0]), ["0", "1", "2", "3", "4"]);
+  assert.deepEqual(
+    body.slice(0, 5).map((r) => r[0]),
+    ["0", "1", "2", "3", "4"],
+  );
   assert.deepEqual(body[5], ["… 90 more rows"]);
-  assert.deepEqual(body.slice(6).map((r) => r[0]), ["95", "96", "97", "98", "99"]);
+  assert.deepEqual(
+    body.slice(6).map((r) => r[0]),
+    ["95", "96", "97", "98", "99"],
+  );
   assert.ok(html.includes("100 rows × 2 columns"));
 
   const text = tableText(toTableData(rows), { maxRows: 4 }).split("\n");
-  assert.deepEqual(text.map((l) => l.trim().split(/\s+/)[0]), ["i", "0", "1", "…", "98", "99"]);
+  assert.deepEqual(
+    text.map((l) => l.trim().split(/\s+/)[0]),
+    ["i", "0", "1", "…", "98", "99"],
+  );
 });
 
 test("a danfo DataFrame shows its index, columns and dtypes", () => {
@@ -63,7 +77,10 @@ test("a long DataFrame is truncated like records", () => {
   const df = new dfd.DataFrame({ k: Array.from({ length: 50 }, (_, i) => i) });
   const html = tableHtml(toTableData(df), { maxRows: 6 });
   const body = cellsOf(html).slice(2);
-  assert.deepEqual(body.map((r) => r[0]), ["0", "1", "2", "… 44 more rows", "47", "48", "49"]);
+  assert.deepEqual(
+    body.map((r) => r[0]),
+    ["0", "1", "2", "… 44 more rows", "47", "48", "49"],
+  );
 });
 
 test("a danfo Series becomes a one-column table", () => {
@@ -81,4 +98,31 @@ test("table() is displayable with HTML and text; bad input is refused", () => {
   assert.deepEqual(Object.keys(tableBundle([{ a: 1 }])).sort(), ["text/html", "text/plain"]);
   assert.throws(() => toTableData([1, 2]), /records/);
   assert.throws(() => toTableData("nope"), /expected an array/);
+});
+
+test("danfo is optional: a DataFrame is recognized by its shape and the renderers never load danfojs-node", () => {
+  // A fresh process where resolving danfojs-node throws: the table and the kernel's renderer load
+  // and render a DataFrame-shaped value (what a dependent's own danfo produces).
+  const src = path.join(__dirname, "..", "..", "src");
+  const script = `
+    const Module = require("module");
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, ...rest) {
+      if (/^danfojs/.test(request)) throw new Error("danfojs-node was loaded");
+      return resolve.call(this, request, ...rest);
+    };
+    const { toTableData } = require(${JSON.stringify(path.join(src, "display", "table.ts"))});
+    const { valueBundle } = require(${JSON.stringify(path.join(src, "kernel", "render.ts"))});
+    class DataFrame { constructor() { this.columns = ["w"]; this.values = [["x"], ["y"]]; this.index = [0, 1]; this.dtypes = ["string"]; } }
+    const frame = new DataFrame();
+    process.stdout.write(JSON.stringify({ data: toTableData(frame), html: valueBundle(frame)["text/html"] }));
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8" })) as {
+    data: { columns: string[]; index: number[]; dtypes: string[] };
+    html: string;
+  };
+  assert.deepEqual(out.data.columns, ["w"]);
+  assert.deepEqual(out.data.index, [0, 1]);
+  assert.deepEqual(out.data.dtypes, ["string"]);
+  assert.match(out.html, /<table class="numlab-table dataframe"/);
 });

@@ -38,7 +38,11 @@ for (const dtype of ["F32", "F16", "BF16"] as const) {
   test(`safetensors ${dtype} written by an independent (Python stdlib) writer is read back exactly`, { skip: hasPython ? false : "no python3" }, () => {
     const dir = tempDir();
     const model = path.join(dir, "model.safetensors");
-    const r = spawnSync(PYTHON, [path.join(__dirname, "make_safetensors.py"), model, dtype, String(VOCAB.length), "6", "bert.embeddings.word_embeddings.weight"], { encoding: "utf8" });
+    const r = spawnSync(
+      PYTHON,
+      [path.join(__dirname, "make_safetensors.py"), model, dtype, String(VOCAB.length), "6", "bert.embeddings.word_embeddings.weight"],
+      { encoding: "utf8" },
+    );
     assert.equal(r.status, 0, r.stderr);
     const header = readSafetensorsHeader(model);
     assert.deepEqual(header.tensors["bert.embeddings.word_embeddings.weight"].shape, [VOCAB.length, 6]);

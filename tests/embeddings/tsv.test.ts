@@ -4,7 +4,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Rng } from "../../src/random";
-import { firstIntegerEmbeddings, formatEmbeddingsTsv, integerEmbeddingsFromRows, parseEmbeddingsTsv, readEmbeddingsTsv, writeEmbeddingsTsv } from "../../src/embeddings/tsv";
+import {
+  firstIntegerEmbeddings,
+  formatEmbeddingsTsv,
+  integerEmbeddingsFromRows,
+  parseEmbeddingsTsv,
+  readEmbeddingsTsv,
+  writeEmbeddingsTsv,
+} from "../../src/embeddings/tsv";
 
 function randomRows(n: number, dim: number, seed: number): number[][] {
   const rng = new Rng(seed);

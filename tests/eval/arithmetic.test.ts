@@ -28,7 +28,18 @@ test("candidates are judged by arithmetic, not by string comparison", () => {
 /** An untrained base-7 factorization model nudged towards short digit answers, so some candidates parse. */
 function smallFactorizationModel() {
   const data = arithmeticData({ task: "factorization", max: 200, base: 7 });
-  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 16, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 16, dropout: 0, maxLength: 24, seed: 2 });
+  const model = createTransformer({
+    sourceVocabSize: data.tokenizer.vocabSize,
+    targetVocabSize: data.tokenizer.vocabSize,
+    hidden: 16,
+    encoderLayers: 1,
+    decoderLayers: 1,
+    heads: 2,
+    ffHidden: 16,
+    dropout: 0,
+    maxLength: 24,
+    seed: 2,
+  });
   const bias = model.params["output.bias"];
   bias.assign(tf.add(bias, tf.tensor1d(Array.from({ length: bias.shape[0] }, (_, i) => (i === data.tokenizer.eosId ? 1.5 : i >= 6 ? 0.5 : 0)))));
   return { data, model, keys: Array.from(data.split.test) };
@@ -37,9 +48,17 @@ function smallFactorizationModel() {
 test("evaluation figures equal a recount from the decoded beams", () => {
   const { data, model, keys } = smallFactorizationModel();
   const r = evaluateArithmetic(model, data, keys, { beams: 4, groupBase: 3 });
-  const beams = beamSearch(model, keys.map((k) => data.encode(data.problem(k)).source), { beams: 4, sosId: 1, eosId: 2, maxTokens: data.maxTargetLength + 2 });
-  let any = 0, anyProduct = 0, top = 0, asPrime = 0;
-  const hard = { n: 0, right: 0 }, easy = { n: 0, right: 0 };
+  const beams = beamSearch(
+    model,
+    keys.map((k) => data.encode(data.problem(k)).source),
+    { beams: 4, sosId: 1, eosId: 2, maxTokens: data.maxTargetLength + 2 },
+  );
+  let any = 0,
+    anyProduct = 0,
+    top = 0,
+    asPrime = 0;
+  const hard = { n: 0, right: 0 },
+    easy = { n: 0, right: 0 };
   keys.forEach((n, i) => {
     const parsed = beams[i].map((c) => data.tokenizer.decodeNumbers(c.tokens));
     const ok = parsed.map((p) => p !== null && p.reduce((a, b) => a * b, 1) === n && p.every(isPrime));
@@ -103,7 +122,18 @@ test("lengthPenalty reaches beam search: top-1 follows the candidates ranked by 
 
 test("the factor-digit groups follow groupBase: base 2 puts every number with two or more prime factors in the hard group", () => {
   const data = arithmeticData({ task: "factorization", max: 60, base: 10 });
-  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 24, seed: 1 });
+  const model = createTransformer({
+    sourceVocabSize: data.tokenizer.vocabSize,
+    targetVocabSize: data.tokenizer.vocabSize,
+    hidden: 8,
+    encoderLayers: 1,
+    decoderLayers: 1,
+    heads: 2,
+    ffHidden: 8,
+    dropout: 0,
+    maxLength: 24,
+    seed: 1,
+  });
   const keys = Array.from({ length: 59 }, (_, i) => i + 2);
   const composites = keys.filter((n) => !isPrime(n)).length;
   const r = evaluateArithmetic(model, data, keys, { beams: 1, groupBase: 2 });
@@ -119,7 +149,18 @@ test("the factor-digit groups follow groupBase: base 2 puts every number with tw
 
 test("addition evaluation: null factorization fields; grid points cover the sample", () => {
   const data = arithmeticData({ task: "addition", max: 20 });
-  const model = createTransformer({ sourceVocabSize: data.tokenizer.vocabSize, targetVocabSize: data.tokenizer.vocabSize, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 16, seed: 1 });
+  const model = createTransformer({
+    sourceVocabSize: data.tokenizer.vocabSize,
+    targetVocabSize: data.tokenizer.vocabSize,
+    hidden: 8,
+    encoderLayers: 1,
+    decoderLayers: 1,
+    heads: 2,
+    ffHidden: 8,
+    dropout: 0,
+    maxLength: 16,
+    seed: 1,
+  });
   const r = evaluateArithmetic(model, data, data.split.test.slice(0, 10), { beams: 2 });
   assert.equal(r.correctProduct, null);
   assert.equal(r.correctFactorization, null);

@@ -17,14 +17,38 @@ test("counts duplicates, lengths, letters, functions, terms and coefficients", (
   assert.ok(Math.abs(eda.duplicateRate - 0.2) < 1e-12);
   assert.equal(eda.sourceChars.max, "(3*cos(z)+3)*(4*cos(z)-26)".length);
   assert.equal(eda.sourceChars.min, 8);
-  assert.deepEqual(eda.letters, [["z", 3], ["h", 1], ["s", 1]]);
-  assert.deepEqual(new Map(eda.functions), new Map([["plain", 4], ["cos", 1]]));
-  assert.deepEqual(eda.targetTerms, [[1, 1], [2, 1], [3, 3]]);
+  assert.deepEqual(eda.letters, [
+    ["z", 3],
+    ["h", 1],
+    ["s", 1],
+  ]);
+  assert.deepEqual(
+    new Map(eda.functions),
+    new Map([
+      ["plain", 4],
+      ["cos", 1],
+    ]),
+  );
+  assert.deepEqual(eda.targetTerms, [
+    [1, 1],
+    [2, 1],
+    [3, 3],
+  ]);
   assert.equal(eda.targetCoefficients[0].min, -78);
   assert.equal(eda.targetCoefficients[2].max, 15);
   assert.equal(eda.factorIntercepts.max, 7);
-  assert.deepEqual(eda.factorSlopes.values, [[-5, 2], [-3, 2], [-2, 1], [3, 1], [4, 1]]);
-  assert.deepEqual(eda.monomialCoefficients.values, [[-32, 1], [-5, 1], [1, 1]]);
+  assert.deepEqual(eda.factorSlopes.values, [
+    [-5, 2],
+    [-3, 2],
+    [-2, 1],
+    [3, 1],
+    [4, 1],
+  ]);
+  assert.deepEqual(eda.monomialCoefficients.values, [
+    [-32, 1],
+    [-5, 1],
+    [1, 1],
+  ]);
   assert.equal(eda.notTwoLinearFactors, 0);
   assert.equal(new Map(eda.targetTokenFrequencies).get("**"), 5);
   assert.ok(polynomialEdaSummary(eda).some((r) => r.measure === "duplicate rate" && r.value === "20.00%"));
@@ -42,5 +66,8 @@ test("checkPolynomialExpansions counts and lists disagreements", async () => {
   const r = checkPolynomialExpansions([...pairs, { factored: "x*(x+1)", expanded: "x+x**2" }, { factored: "x*(", expanded: "x" }]);
   assert.equal(r.n, 7);
   assert.equal(r.agree, 5);
-  assert.deepEqual(r.disagreements.map((d) => d.ours.startsWith("error") ? "error" : d.ours), ["x**2+x", "error"]);
+  assert.deepEqual(
+    r.disagreements.map((d) => (d.ours.startsWith("error") ? "error" : d.ours)),
+    ["x**2+x", "error"],
+  );
 });

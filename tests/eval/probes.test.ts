@@ -49,7 +49,10 @@ test("stratifiedKFold partitions the samples and keeps each class's share in eve
     const trainSet = new Set(fold.train);
     for (const i of fold.test) assert.ok(!trainSet.has(i));
   }
-  assert.ok(seen.every((c) => c === 1), "every sample is in exactly one test fold");
+  assert.ok(
+    seen.every((c) => c === 1),
+    "every sample is in exactly one test fold",
+  );
   // seeded: same seed same folds, another seed other folds; and shuffled (not contiguous)
   assert.deepEqual(stratifiedKFold(labels, 5, new Rng(7)), folds);
   assert.notDeepEqual(stratifiedKFold(labels, 5, new Rng(8))[0].test, folds[0].test);
@@ -122,7 +125,10 @@ test("probeEmbeddings finds a planted property and stays near majority on noise"
   const rng = new Rng(5);
   const planted = integers.map((n) => [n % 2 === 0 ? 1 : -1, rng.normal(), rng.normal(), rng.normal()]);
   const rows = probeEmbeddings(planted, integers, { seed: 1 });
-  assert.deepEqual(rows.map((r) => r.target), ["div2", "div3", "div4", "div5", "div10", "prime"]);
+  assert.deepEqual(
+    rows.map((r) => r.target),
+    ["div2", "div3", "div4", "div5", "div10", "prime"],
+  );
   const div2 = rows.find((r) => r.target === "div2")!;
   assert.equal(div2.test, 1);
   assert.equal(div2.majority, 0.5);

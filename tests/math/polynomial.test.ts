@@ -12,7 +12,7 @@ import {
   polynomialSymbols,
   PolynomialSyntaxError,
 } from "../../src/math/polynomial";
-import { generatePolynomialPairs, linearFactorsOfProduct } from "../../src/datasets/polynomial-generator";
+import { generatePolynomialPairs, linearFactorsOfProduct } from "../../src/data/polynomial-generator";
 
 test("expands the seed's examples to the data set's exact strings", () => {
   const cases: Array<[string, string]> = [
@@ -66,14 +66,21 @@ test("coefficients agree with (a1*v+b1)(a2*v+b2) computed independently", () => 
     ]);
     const got = expandPolynomial(pair.expanded);
     for (const [key, c] of expected) assert.equal(got.get(key)?.coefficient ?? 0, c + 0, `${pair.factored}: ${key}`);
-    assert.ok([...got.keys()].every((k) => expected.has(k)), pair.expanded);
+    assert.ok(
+      [...got.keys()].every((k) => expected.has(k)),
+      pair.expanded,
+    );
   }
 });
 
 test("parse errors say where", () => {
   const bad = ["(x+1", "x**", "2x", "foo(x)", "x+#", "", "sin(xy)", "x**2**2"];
   for (const text of bad) {
-    assert.throws(() => parsePolynomial(text), (e: unknown) => e instanceof PolynomialSyntaxError && /column \d+/.test(e.message), text);
+    assert.throws(
+      () => parsePolynomial(text),
+      (e: unknown) => e instanceof PolynomialSyntaxError && /column \d+/.test(e.message),
+      text,
+    );
   }
   const e = (() => {
     try {
@@ -116,7 +123,10 @@ test("reproduces the target of real lines (optional: needs the real data)", (t) 
     t.skip("real polynomial data not found");
     return;
   }
-  const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+  const lines = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
   const step = Math.max(1, Math.floor(lines.length / 3000));
   let checked = 0;
   for (let i = 0; i < lines.length; i += step) {

@@ -21,8 +21,14 @@ test("factorize gives ascending primes whose product is n (brute-force check)", 
   const spf = smallestPrimeFactors(5000);
   for (let n = 2; n <= 5000; n++) {
     const f = factorize(n);
-    assert.equal(f.reduce((a, b) => a * b, 1), n);
-    assert.ok(f.every((p, i) => bruteIsPrime(p) && (i === 0 || f[i - 1] <= p)), `factorize(${n}) = ${f}`);
+    assert.equal(
+      f.reduce((a, b) => a * b, 1),
+      n,
+    );
+    assert.ok(
+      f.every((p, i) => bruteIsPrime(p) && (i === 0 || f[i - 1] <= p)),
+      `factorize(${n}) = ${f}`,
+    );
     assert.deepEqual(factorizeWith(spf, n), f);
   }
   assert.deepEqual(factorize(12), [2, 2, 3]);

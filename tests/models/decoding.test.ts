@@ -9,7 +9,18 @@ const SOS = 1;
 const EOS = 2;
 
 function model(seed: number, layers = 1): Transformer {
-  return createTransformer({ sourceVocabSize: 6, targetVocabSize: 5, hidden: 8, encoderLayers: layers, decoderLayers: layers, heads: 2, ffHidden: 8, dropout: 0, maxLength: 8, seed });
+  return createTransformer({
+    sourceVocabSize: 6,
+    targetVocabSize: 5,
+    hidden: 8,
+    encoderLayers: layers,
+    decoderLayers: layers,
+    heads: 2,
+    ffHidden: 8,
+    dropout: 0,
+    maxLength: 8,
+    seed,
+  });
 }
 
 /** Every answer over {a, b} with at most `maxTokens` tokens: finished ones end in <eos> within the limit. */
@@ -20,10 +31,13 @@ function exhaustive(m: Transformer, source: number[], maxTokens: number, alpha: 
     if (prefix.length + 1 < maxTokens) for (const v of [3, 4]) grow([...prefix, v]);
   };
   grow([]);
-  const lps = sequenceLogProbs(m, finished.map(() => source), finished, { sosId: SOS, eosId: EOS });
-  return finished
-    .map((tokens, i) => ({ tokens, logProb: lps[i], score: lps[i] / Math.pow(tokens.length + 1, alpha) }))
-    .sort((a, b) => b.score - a.score);
+  const lps = sequenceLogProbs(
+    m,
+    finished.map(() => source),
+    finished,
+    { sosId: SOS, eosId: EOS },
+  );
+  return finished.map((tokens, i) => ({ tokens, logProb: lps[i], score: lps[i] / Math.pow(tokens.length + 1, alpha) })).sort((a, b) => b.score - a.score);
 }
 
 test.before(async () => {
@@ -70,7 +84,12 @@ test("narrow beams: k distinct candidates, sorted by score, scores equal teacher
         if (cands[r].finished === cands[r - 1].finished) assert.ok(cands[r - 1].score >= cands[r].score, "sorted by score");
       }
       const finished = cands.filter((c) => c.finished);
-      const lps = sequenceLogProbs(m, finished.map(() => sources[i]), finished.map((c) => c.tokens), { sosId: SOS, eosId: EOS });
+      const lps = sequenceLogProbs(
+        m,
+        finished.map(() => sources[i]),
+        finished.map((c) => c.tokens),
+        { sosId: SOS, eosId: EOS },
+      );
       finished.forEach((c, r) => {
         assert.ok(Math.abs(c.logProb - lps[r]) < 1e-4, `logProb ${c.logProb} vs ${lps[r]}`);
         assert.ok(Math.abs(c.score - c.logProb / (c.tokens.length + 1)) < 1e-6);
@@ -118,7 +137,12 @@ function ensembleLogProb(models: Transformer[], source: number[], tokens: number
   const target = [...tokens, EOS];
   const rows = models.map((m) =>
     // logits rows: one per target position of the single example
-    tf.tidy(() => tf.logSoftmax(transformerForward(m, tf.tensor2d([source], undefined, "int32"), tf.tensor2d([[SOS, ...tokens]], undefined, "int32"))).arraySync() as number[][]),
+    tf.tidy(
+      () =>
+        tf
+          .logSoftmax(transformerForward(m, tf.tensor2d([source], undefined, "int32"), tf.tensor2d([[SOS, ...tokens]], undefined, "int32")))
+          .arraySync() as number[][],
+    ),
   );
   let sum = 0;
   target.forEach((tok, p) => (sum += Math.log(rows.reduce((acc, r) => acc + Math.exp(r[p][tok]), 0) / models.length)));
@@ -152,7 +176,10 @@ test("ensemble decoding: the mean of the members' probabilities at every step (e
     });
   });
   const single = members.map((m) => beamSearch(m, sources, { beams: 16, sosId: SOS, eosId: EOS, maxTokens }));
-  assert.ok(single.every((s) => JSON.stringify(s.map((c) => c.map((x) => x.tokens))) !== JSON.stringify(found.map((c) => c.map((x) => x.tokens)))), "the ensemble ranks differently from each member");
+  assert.ok(
+    single.every((s) => JSON.stringify(s.map((c) => c.map((x) => x.tokens))) !== JSON.stringify(found.map((c) => c.map((x) => x.tokens)))),
+    "the ensemble ranks differently from each member",
+  );
   const m = members[0];
   const twice = beamSearch([m, m], sources, { beams: 4, sosId: SOS, eosId: EOS, maxTokens: 6 });
   const once = beamSearch(m, sources, { beams: 4, sosId: SOS, eosId: EOS, maxTokens: 6 });
@@ -166,7 +193,18 @@ test("ensemble decoding: the mean of the members' probabilities at every step (e
 });
 
 test("ensemble decoding refuses an empty ensemble and members with other vocabularies", () => {
-  const other = createTransformer({ sourceVocabSize: 6, targetVocabSize: 7, hidden: 8, encoderLayers: 1, decoderLayers: 1, heads: 2, ffHidden: 8, dropout: 0, maxLength: 8, seed: 1 });
+  const other = createTransformer({
+    sourceVocabSize: 6,
+    targetVocabSize: 7,
+    hidden: 8,
+    encoderLayers: 1,
+    decoderLayers: 1,
+    heads: 2,
+    ffHidden: 8,
+    dropout: 0,
+    maxLength: 8,
+    seed: 1,
+  });
   assert.throws(() => beamSearch([], [[1, 2]], { beams: 2, sosId: SOS, eosId: EOS }), /beamSearch: the ensemble has no models/);
   assert.throws(() => greedyDecode([model(1), other], [[1, 2]], { sosId: SOS, eosId: EOS }), /greedyDecode: ensemble model 1 has vocabularies 6\/7/);
 });

@@ -105,7 +105,10 @@ test("sparseCrossEntropy is 0 (not NaN) when every target is ignored, and checks
 test("lstmLmLoss predicts rows[:, 1:] from rows[:, :-1] and ignores pad targets", () => {
   const model = createLstmLm(CONFIG);
   const loss = tf.tidy(() => lstmLmLoss(model, tf.tensor2d(ROWS, undefined, "int32")).dataSync()[0]);
-  const logits = referenceLogits(model, ROWS.map((r) => r.slice(0, -1)));
+  const logits = referenceLogits(
+    model,
+    ROWS.map((r) => r.slice(0, -1)),
+  );
   let sum = 0;
   let count = 0;
   ROWS.forEach((row, b) =>
@@ -170,8 +173,17 @@ test("named tensors round-trip into a fresh model (checkpoints)", () => {
   const named = lstmLmNamedTensors(a);
   assert.deepEqual(named.embedding.shape, [CONFIG.maxValue + 1, CONFIG.embeddingDim]);
   assert.deepEqual(Object.keys(named).sort(), [
-    "dense/bias", "dense/kernel", "embedding", "lstm0/bias", "lstm0/kernel", "lstm0/recurrent",
-    "lstm1/bias", "lstm1/kernel", "lstm1/recurrent", "output/bias", "output/kernel",
+    "dense/bias",
+    "dense/kernel",
+    "embedding",
+    "lstm0/bias",
+    "lstm0/kernel",
+    "lstm0/recurrent",
+    "lstm1/bias",
+    "lstm1/kernel",
+    "lstm1/recurrent",
+    "output/bias",
+    "output/kernel",
   ]);
   assignLstmLm(b, named);
   const after = tf.tidy(() => maxAbsDiff(a.forward(inputs).dataSync(), b.forward(inputs).dataSync()));

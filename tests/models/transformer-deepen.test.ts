@@ -1,16 +1,50 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { Transformer, TransformerConfig, createTransformer, loadTransformerTensors, transformerForward, transformerTensors } from "../../src/models/transformer";
+import {
+  Transformer,
+  TransformerConfig,
+  createTransformer,
+  loadTransformerTensors,
+  transformerForward,
+  transformerTensors,
+} from "../../src/models/transformer";
 import { deepenTransformerWeights, deepenedLayerPlan } from "../../src/models/transformer-deepen";
 
 const config = (over: Partial<TransformerConfig> = {}) =>
-  createTransformer({ sourceVocabSize: 9, targetVocabSize: 7, hidden: 16, encoderLayers: 2, decoderLayers: 1, heads: 4, ffHidden: 24, dropout: 0, maxLength: 16, seed: 5, norm: "pre", ...over });
+  createTransformer({
+    sourceVocabSize: 9,
+    targetVocabSize: 7,
+    hidden: 16,
+    encoderLayers: 2,
+    decoderLayers: 1,
+    heads: 4,
+    ffHidden: 24,
+    dropout: 0,
+    maxLength: 16,
+    seed: 5,
+    norm: "pre",
+    ...over,
+  });
 
 function logits(model: Transformer): Float32Array {
   return tf.tidy(() => {
-    const src = tf.tensor2d([[1, 4, 5, 8, 2], [1, 3, 2, 0, 0]], undefined, "int32");
-    const trg = tf.tensor2d([[1, 6, 3, 2], [1, 5, 2, 0]], undefined, "int32");
+    const src = tf.tensor2d(
+      [
+        [1, 4, 5, 8, 2],
+        [1, 3, 2, 0, 0],
+      ],
+      undefined,
+      "int32",
+    );
+    const trg = tf.tensor2d(
+      [
+        [1, 6, 3, 2],
+        [1, 5, 2, 0],
+      ],
+      undefined,
+      "int32",
+    );
     return transformerForward(model, src, trg).dataSync() as Float32Array;
   });
 }
@@ -21,12 +55,21 @@ test.before(async () => {
 
 test("deepenedLayerPlan gives every source layer a group whose first member is the exact copy", () => {
   assert.deepEqual(deepenedLayerPlan(3, 6), [
-    { source: 0, exact: true }, { source: 0, exact: false },
-    { source: 1, exact: true }, { source: 1, exact: false },
-    { source: 2, exact: true }, { source: 2, exact: false },
+    { source: 0, exact: true },
+    { source: 0, exact: false },
+    { source: 1, exact: true },
+    { source: 1, exact: false },
+    { source: 2, exact: true },
+    { source: 2, exact: false },
   ]);
-  assert.deepEqual(deepenedLayerPlan(2, 5).map((p) => p.source), [0, 0, 0, 1, 1]);
-  assert.deepEqual(deepenedLayerPlan(2, 2).map((p) => p.exact), [true, true]);
+  assert.deepEqual(
+    deepenedLayerPlan(2, 5).map((p) => p.source),
+    [0, 0, 0, 1, 1],
+  );
+  assert.deepEqual(
+    deepenedLayerPlan(2, 2).map((p) => p.exact),
+    [true, true],
+  );
   assert.throws(() => deepenedLayerPlan(3, 2), /at least the source's 3 layers/);
 });
 
@@ -54,7 +97,9 @@ test("a deepened pre-norm transformer computes the source model's logits; added 
   assert.ok(w(deep, "decoder.2.crossAttention.out.weight").every((x) => x === 0));
   assert.deepEqual(w(deep, "decoder.2.crossAttention.kv.weight"), w(source, "decoder.0.crossAttention.kv.weight"));
   // and the deeper model can move away from it: the zeroed projections get gradients
-  const grads = tf.variableGrads(() => tf.mean(tf.square(transformerForward(deep, tf.tensor2d([[1, 4, 2]], undefined, "int32"), tf.tensor2d([[1, 3, 2]], undefined, "int32")))) as tf.Scalar);
+  const grads = tf.variableGrads(
+    () => tf.mean(tf.square(transformerForward(deep, tf.tensor2d([[1, 4, 2]], undefined, "int32"), tf.tensor2d([[1, 3, 2]], undefined, "int32")))) as tf.Scalar,
+  );
   assert.ok(Math.max(...Array.from(grads.grads[deep.params["encoder.1.ff.out.weight"].name].abs().dataSync())) > 0);
 });
 
@@ -80,7 +125,11 @@ test("widening the feed-forward layers (and deepening at once) keeps the logits;
   assert.ok(win.every((r) => r.slice(24).every((x) => x !== 0)));
   const bound = Math.sqrt(6 / (16 + 40)); // the wider model's own Xavier bound
   assert.ok(win.every((r) => r.slice(24).every((x) => Math.abs(x) <= bound)));
-  assert.ok(Array.from(wide.params["decoder.0.ff.in.bias"].dataSync()).slice(24).every((x) => x === 0));
+  assert.ok(
+    Array.from(wide.params["decoder.0.ff.in.bias"].dataSync())
+      .slice(24)
+      .every((x) => x === 0),
+  );
   const wout = rows(wide.params["encoder.2.ff.out.weight"]);
   assert.deepEqual(wout.slice(0, 24), rows(source.params["encoder.1.ff.out.weight"]));
   assert.ok(wout.slice(24).every((r) => r.every((x) => x === 0)));
@@ -90,9 +139,14 @@ test("widening the feed-forward layers (and deepening at once) keeps the logits;
   const other = deepenTransformerWeights(transformerTensors(source), source.config, { ...to, seed: 10 })["decoder.0.ff.in.weight"].dataSync();
   assert.deepEqual(Array.from(again), Array.from(wide.params["decoder.0.ff.in.weight"].dataSync()));
   assert.notDeepEqual(Array.from(other), Array.from(again));
-  const grads = tf.variableGrads(() => tf.mean(tf.square(transformerForward(wide, tf.tensor2d([[1, 4, 2]], undefined, "int32"), tf.tensor2d([[1, 3, 2]], undefined, "int32")))) as tf.Scalar);
+  const grads = tf.variableGrads(
+    () => tf.mean(tf.square(transformerForward(wide, tf.tensor2d([[1, 4, 2]], undefined, "int32"), tf.tensor2d([[1, 3, 2]], undefined, "int32")))) as tf.Scalar,
+  );
   const g = rows(grads.grads[wide.params["decoder.0.ff.out.weight"].name]);
-  assert.ok(g.slice(24).some((r) => r.some((x) => x !== 0)), "the added units' output rows get gradients");
+  assert.ok(
+    g.slice(24).some((r) => r.some((x) => x !== 0)),
+    "the added units' output rows get gradients",
+  );
 });
 
 test("deepening refuses what would change the model: other widths, fewer layers, post-norm, missing weights", () => {
@@ -100,7 +154,10 @@ test("deepening refuses what would change the model: other widths, fewer layers,
   const weights = transformerTensors(source);
   assert.throws(() => deepenTransformerWeights(weights, source.config, { ...source.config, hidden: 32 }), /hidden must stay 16/);
   assert.throws(() => deepenTransformerWeights(weights, source.config, { ...source.config, encoderLayers: 1 }), /at least the source's 2 layers/);
-  assert.throws(() => deepenTransformerWeights(weights, source.config, { ...source.config, ffHidden: 20 }), /ffHidden may grow but not shrink \(source 24, got 20\)/);
+  assert.throws(
+    () => deepenTransformerWeights(weights, source.config, { ...source.config, ffHidden: 20 }),
+    /ffHidden may grow but not shrink \(source 24, got 20\)/,
+  );
   const post = config({ norm: "post" });
   assert.throws(() => deepenTransformerWeights(transformerTensors(post), post.config, { ...post.config, encoderLayers: 4 }), /only pre-norm/);
   const partial2 = { ...weights };

@@ -20,12 +20,27 @@ import {
   startDecoder,
   transformerTensors,
   attentionWeights,
+  DEFAULT_TRANSFORMER_CONFIG,
 } from "../../src/models/transformer";
+import { ARITHMETIC_DEFAULTS } from "../../src/train/arithmetic";
+import { POLYNOMIAL_DEFAULTS } from "../../src/train/polynomial";
 import { loadCheckpoint, saveCheckpoint } from "../../src/train/run-dir";
 import { Rng } from "../../src/random";
 
 const tiny = (over: Partial<TransformerConfig> = {}): Transformer =>
-  createTransformer({ sourceVocabSize: 9, targetVocabSize: 7, hidden: 16, encoderLayers: 2, decoderLayers: 2, heads: 4, ffHidden: 24, dropout: 0, maxLength: 16, seed: 3, ...over });
+  createTransformer({
+    sourceVocabSize: 9,
+    targetVocabSize: 7,
+    hidden: 16,
+    encoderLayers: 2,
+    decoderLayers: 2,
+    heads: 4,
+    ffHidden: 24,
+    dropout: 0,
+    maxLength: 16,
+    seed: 3,
+    ...over,
+  });
 
 function logits(model: Transformer, src: number[][], trg: number[][]): number[][] {
   return tf.tidy(() => transformerForward(model, tf.tensor2d(src, undefined, "int32"), tf.tensor2d(trg, undefined, "int32")).arraySync() as number[][]);
@@ -40,13 +55,19 @@ test.before(async () => {
 test("padding mask is -1e9 exactly at pad positions; causal mask hides the future", () => {
   const pm = paddingMask(tf.tensor2d([[1, 5, 0, 0]], undefined, "int32"), 0);
   assert.deepEqual(pm.shape, [1, 1, 1, 4]);
-  assert.deepEqual(Array.from(pm.dataSync()), [-0, -0, -1e9, -1e9].map((v) => (v === 0 ? pm.dataSync()[0] : v)));
+  assert.deepEqual(
+    Array.from(pm.dataSync()),
+    [-0, -0, -1e9, -1e9].map((v) => (v === 0 ? pm.dataSync()[0] : v)),
+  );
   const cm = causalMask(3).arraySync()[0][0];
-  assert.deepEqual(cm.map((row) => row.map((v) => v < 0)), [
-    [false, true, true],
-    [false, false, true],
-    [false, false, false],
-  ]);
+  assert.deepEqual(
+    cm.map((row) => row.map((v) => v < 0)),
+    [
+      [false, true, true],
+      [false, false, true],
+      [false, false, false],
+    ],
+  );
 });
 
 for (const norm of ["post", "pre"] as const) {
@@ -70,7 +91,9 @@ for (const norm of ["post", "pre"] as const) {
       [1, 3, 4, 5, 6],
       [1, 6, 6, 3, 4],
     ];
-    const full = tf.tidy(() => tf.logSoftmax(transformerForward(model, tf.tensor2d(src, undefined, "int32"), tf.tensor2d(trg, undefined, "int32"))).arraySync() as number[][]);
+    const full = tf.tidy(
+      () => tf.logSoftmax(transformerForward(model, tf.tensor2d(src, undefined, "int32"), tf.tensor2d(trg, undefined, "int32"))).arraySync() as number[][],
+    );
     let state = tf.tidy(() => startDecoder(model, encodeSource(model, tf.tensor2d(src, undefined, "int32"))));
     for (let t = 0; t < 5; t++) {
       const out = decoderStep(model, state, tf.tensor1d([trg[0][t], trg[1][t]], "int32"));
@@ -86,7 +109,13 @@ for (const norm of ["post", "pre"] as const) {
 
 test("every weight receives a gradient", () => {
   const model = tiny({ norm: "pre", positional: "learned", dropout: 0.1 });
-  const batch = { size: 2, sourceLength: 4, targetLength: 4, source: Int32Array.from([1, 4, 5, 2, 1, 6, 2, 0]), target: Int32Array.from([1, 3, 4, 2, 1, 5, 2, 0]) };
+  const batch = {
+    size: 2,
+    sourceLength: 4,
+    targetLength: 4,
+    source: Int32Array.from([1, 4, 5, 2, 1, 6, 2, 0]),
+    target: Int32Array.from([1, 3, 4, 2, 1, 5, 2, 0]),
+  };
   const rng = new Rng(1);
   const { value, grads } = tf.variableGrads(() => transformerLoss(model, batch, { training: true, rng }), Object.values(model.params));
   assert.ok(Number.isFinite(value.dataSync()[0]));
@@ -109,7 +138,7 @@ test("label-smoothed cross-entropy (smoothing 0 → plain NLL) ignores padding a
   assert.ok(Math.abs(loss - row1) < 1e-5, `${loss} vs ${row1}`);
   const loss2 = sparseCrossEntropy(logitsT, tf.tensor1d([0, 1, 2], "int32"), -1).dataSync()[0];
   const lse = (r: number[]) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
-  const expected = ((lse([2, 0, 1]) - 2) + (lse([0, 3, 0]) - 3) + (lse([5, 5, 5]) - 5)) / 3;
+  const expected = (lse([2, 0, 1]) - 2 + (lse([0, 3, 0]) - 3) + (lse([5, 5, 5]) - 5)) / 3;
   assert.ok(Math.abs(loss2 - expected) < 1e-5);
 });
 
@@ -151,4 +180,17 @@ test("attention weights: one map per layer, rows sum to 1, causal rows ignore th
 test("config errors name the field", () => {
   assert.throws(() => tiny({ hidden: 10, heads: 4 }), /divisible/);
   assert.throws(() => tiny({ dropout: 1 }), /dropout/);
+});
+
+test("DEFAULT_TRANSFORMER_CONFIG has the trainers' architecture and the polynomial trainer's (the seed's) size", () => {
+  const { maxLength: _a, ...generic } = DEFAULT_TRANSFORMER_CONFIG;
+  const { maxLength: _b, ...poly } = POLYNOMIAL_DEFAULTS.model;
+  assert.deepEqual(generic, poly);
+  for (const key of ["positional", "norm", "attentionGain", "dropout", "seed"] as const) {
+    assert.equal(DEFAULT_TRANSFORMER_CONFIG[key], ARITHMETIC_DEFAULTS.model[key], key);
+  }
+  // a model built from vocabulary sizes alone is that model
+  const model = createTransformer({ sourceVocabSize: 5, targetVocabSize: 5, hidden: 8, heads: 2, ffHidden: 8, encoderLayers: 1, decoderLayers: 1 });
+  assert.deepEqual([model.config.norm, model.config.attentionGain], ["pre", 0.5]);
+  Object.values(model.params).forEach((v) => v.dispose());
 });

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PolynomialLanguage, tokenizePolynomial } from "../../src/tokenizers/polynomial-language";
-import { generatePolynomialPairs } from "../../src/datasets/polynomial-generator";
+import { generatePolynomialPairs } from "../../src/data/polynomial-generator";
 
 test("tokenizes digits, operators, ** and function names", () => {
   assert.deepEqual(tokenizePolynomial("12*cos(z)**2-x"), ["1", "2", "*", "cos", "(", "z", ")", "**", "2", "-", "x"]);

@@ -66,7 +66,10 @@ test("a run split by a checkpoint and resumed matches the uninterrupted run step
   assert.ok(a.get(30)! < a.get(10)!, "the loss goes down");
   // evaluations at 0, 6, 12, 18, 24, 30 with embeddings snapshots, each listed once
   const evals = lstmEvaluations(split);
-  assert.deepEqual(evals.map((r) => r.step), [0, 6, 12, 18, 24, 30]);
+  assert.deepEqual(
+    evals.map((r) => r.step),
+    [0, 6, 12, 18, 24, 30],
+  );
   const emb = lstmEmbeddingsAt(split, 0);
   assert.equal(emb.integers.length, 40);
   assert.equal(emb.dim, 4);
@@ -96,8 +99,39 @@ test("CLI: kill after a checkpoint, --resume continues the step count to the end
   fs.writeFileSync(file, "# fixture\n" + lines.join("\n") + "\n");
   const out = path.join(dir, "run");
   const cli = path.join(__dirname, "../../src/cli/main.ts");
-  const args = ["--import", "tsx", cli, "train", "lstm", "--preset", "smoke", "--file", file, "--out", out, "--max-value", "50", "--seq-len", "8",
-    "--embedding-dim", "4", "--hidden", "8", "--dense", "8", "--batch-size", "8", "--steps", "2000", "--checkpoint-every", "5", "--eval-every", "1000", "--probe-count", "40"];
+  const args = [
+    "--import",
+    "tsx",
+    cli,
+    "train",
+    "lstm",
+    "--preset",
+    "smoke",
+    "--file",
+    file,
+    "--out",
+    out,
+    "--max-value",
+    "50",
+    "--seq-len",
+    "8",
+    "--embedding-dim",
+    "4",
+    "--hidden",
+    "8",
+    "--dense",
+    "8",
+    "--batch-size",
+    "8",
+    "--steps",
+    "2000",
+    "--checkpoint-every",
+    "5",
+    "--eval-every",
+    "1000",
+    "--probe-count",
+    "40",
+  ];
   const env = { ...process.env, NUMLAB_BACKEND: "cpu" };
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
@@ -123,12 +157,21 @@ test("CLI: kill after a checkpoint, --resume continues the step count to the end
   assert.ok(checkpointStep >= killedAt && checkpointStep < 2000);
   const target = checkpointStep + 12;
   // resume: finish a few more steps (a resumed run keeps its config; --stop-after bounds this invocation)
-  const r = spawnSync(process.execPath, [...args.slice(0, 3), "train", "lstm", "--out", out, "--resume", "--stop-after", "12", "--json"], { env, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [...args.slice(0, 3), "train", "lstm", "--out", out, "--resume", "--stop-after", "12", "--json"], {
+    env,
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout) as { step: number };
   assert.equal(summary.step, target);
   assert.equal((loadCheckpoint(out)!.state as { step: number }).step, target);
-  const steps = readMetrics<LstmMetricsRecord>(out).filter((m) => typeof m.loss === "number").map((m) => m.step);
-  assert.deepEqual(steps, [...new Set(steps)].sort((a, b) => a - b), "no step is logged twice and steps increase");
+  const steps = readMetrics<LstmMetricsRecord>(out)
+    .filter((m) => typeof m.loss === "number")
+    .map((m) => m.step);
+  assert.deepEqual(
+    steps,
+    [...new Set(steps)].sort((a, b) => a - b),
+    "no step is logged twice and steps increase",
+  );
   assert.equal(steps[steps.length - 1], target);
 });

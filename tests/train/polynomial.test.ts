@@ -33,16 +33,25 @@ test("trains a tiny run, writes the run directory, resumes and reloads for evalu
   for (const f of ["config.json", "metrics.jsonl", "vocab.json", "checkpoint"]) assert.ok(fs.existsSync(path.join(out, f)), f);
   // resuming with another dropout logs the change in config.json
   assert.equal(first.config.model.dropout, 0);
-  const resumed = await trainPolynomial({ ...options, train: { ...options.train, steps: 4 }, resume: true, dropoutOnResume: 0.25 });
+  const resumed = await trainPolynomial({ ...options, train: { ...options.train, steps: 4 }, resume: true, onResume: { dropout: 0.25 } });
   assert.equal(resumed.summary.startStep, 2);
   assert.equal(resumed.config.model.dropout, 0.25);
   const saved = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8"));
   assert.equal(saved.model.dropout, 0.25);
-  assert.deepEqual(saved.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]), [[2, "train.steps 2 → 4"], [2, "model.dropout 0 → 0.25"]]);
+  assert.deepEqual(
+    saved.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]),
+    [
+      [2, "train.steps 2 → 4"],
+      [2, "model.dropout 0 → 0.25"],
+    ],
+  );
   assert.equal(saved.train.steps, 4);
-  await assert.rejects(trainPolynomial({ ...options, resume: true, dropoutOnResume: 1.5 }), /dropout must be in \[0, 1\), got 1.5/);
+  await assert.rejects(trainPolynomial({ ...options, resume: true, onResume: { dropout: 1.5 } }), /dropout must be in \[0, 1\), got 1.5/);
   const metrics = readMetrics<{ step: number; valExactMatch: number }>(out);
-  assert.deepEqual(metrics.map((m) => m.step), [2, 4]);
+  assert.deepEqual(
+    metrics.map((m) => m.step),
+    [2, 4],
+  );
   assert.ok(metrics.every((m) => m.valExactMatch >= 0 && m.valExactMatch <= 1));
 
   const run = loadPolynomialRun(out);

@@ -42,7 +42,10 @@ test("createRun writes config, refuses to overwrite a checkpointed run, and resu
 
 test("checkpoint round-trips tensors of every dtype and the JSON state", () => {
   const dir = tempDir();
-  const w = tf.tensor2d([[1.5, -2.25], [3, 4e-3]]);
+  const w = tf.tensor2d([
+    [1.5, -2.25],
+    [3, 4e-3],
+  ]);
   const ids = tf.tensor1d([7, -1, 2 ** 30], "int32");
   const mask = tf.tensor1d([true, false, true], "bool");
   saveCheckpoint(dir, { tensors: { w, ids, mask }, state: { step: 12, cursor: { epoch: 1, pos: 5 } } });
@@ -78,7 +81,10 @@ test("a truncated tensors.bin is reported with the file name", () => {
   saveCheckpoint(dir, { tensors: { w: tf.ones([100]) }, state: {} });
   const bin = path.join(dir, "checkpoint", "tensors.bin");
   fs.truncateSync(bin, 50);
-  assert.throws(() => loadCheckpoint(dir), (err: Error) => err.message.includes(bin) && /truncated/.test(err.message));
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (err: Error) => err.message.includes(bin) && /truncated/.test(err.message),
+  );
 });
 
 test("gzip storage is lossless, smaller for float16-derived weights, and a truncated file is named", () => {
@@ -94,7 +100,10 @@ test("gzip storage is lossless, smaller for float16-derived weights, and a trunc
   assert.deepEqual(Array.from(back.tensors.n.dataSync()), [1, 2, 3]);
   assert.deepEqual(back.state, { step: 1 });
   fs.truncateSync(gz, 100);
-  assert.throws(() => loadCheckpoint(dir), (err: Error) => err.message.includes(gz) && /truncated or not gzip/.test(err.message));
+  assert.throws(
+    () => loadCheckpoint(dir),
+    (err: Error) => err.message.includes(gz) && /truncated or not gzip/.test(err.message),
+  );
 });
 
 test("float16 storage halves the size and keeps ~3 significant digits", () => {
@@ -136,9 +145,19 @@ test("exportRunWeights ships config and metrics with the weights only (float16),
   createRun(source, { kind: "toy", lr: 0.1 });
   appendMetrics(source, { step: 1, loss: 0.5 });
   fs.writeFileSync(path.join(source, "vocab.json"), '["a"]\n');
-  const w = tf.variable(tf.tensor2d([[0.5, -0.25], [2, 3.14159]]));
+  const w = tf.variable(
+    tf.tensor2d([
+      [0.5, -0.25],
+      [2, 3.14159],
+    ]),
+  );
   const optimizer = tf.train.adam(1e-3);
-  optimizer.applyGradients({ [w.name]: tf.tensor2d([[1, 2], [3, 4]]) });
+  optimizer.applyGradients({
+    [w.name]: tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
+  });
   saveCheckpoint(source, { tensors: { w, ...(await optimizerTensors(optimizer)) }, state: { step: 1 } });
   const dest = path.join(tempDir(), "ship");
   const { bytes } = exportRunWeights(source, dest, { float16: true });
@@ -158,12 +177,28 @@ test("exportRunWeights ships config and metrics with the weights only (float16),
 
 test("averageCheckpoints writes the mean of the float weights, keeps equal integer tensors, drops optimizer slots", async () => {
   const runs = [tempDir(), tempDir(), tempDir()];
-  const ws = [[[1, 2], [3, 4]], [[3, -2], [0.5, 4]], [[5, 9], [-0.5, 0.25]]];
+  const ws = [
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [
+      [3, -2],
+      [0.5, 4],
+    ],
+    [
+      [5, 9],
+      [-0.5, 0.25],
+    ],
+  ];
   for (const [i, dir] of runs.entries()) {
     const v = tf.variable(tf.zeros([2])); // gives the checkpoint optimizer slots
     const optimizer = tf.train.adam(1e-3);
     optimizer.applyGradients({ [v.name]: tf.onesLike(v) });
-    saveCheckpoint(dir, { tensors: { w: tf.tensor2d(ws[i]), ids: tf.tensor1d([4, 2], "int32"), ...(await optimizerTensors(optimizer)) }, state: { step: 10 * (i + 1) } });
+    saveCheckpoint(dir, {
+      tensors: { w: tf.tensor2d(ws[i]), ids: tf.tensor1d([4, 2], "int32"), ...(await optimizerTensors(optimizer)) },
+      state: { step: 10 * (i + 1) },
+    });
     assert.ok(Object.keys(loadCheckpoint(dir)!.tensors).some((n) => n.startsWith("optimizer/")));
     optimizer.dispose();
     v.dispose();
@@ -172,13 +207,19 @@ test("averageCheckpoints writes the mean of the float weights, keeps equal integ
   averageCheckpoints(runs, dest, { step: 0, note: "x" });
   const soup = loadCheckpoint(dest)!;
   assert.deepEqual(Object.keys(soup.tensors).sort(), ["ids", "w"]);
-  assert.deepEqual(soup.tensors.w.arraySync(), [[3, 3], [1, 2.75]]);
+  assert.deepEqual(soup.tensors.w.arraySync(), [
+    [3, 3],
+    [1, 2.75],
+  ]);
   assert.deepEqual(Array.from(soup.tensors.ids.dataSync()), [4, 2]);
   assert.deepEqual(soup.state, { step: 0, note: "x", weightsOnly: true });
   // two of three: a different mean, so every run counts
   const two = path.join(tempDir(), "two");
   averageCheckpoints(runs.slice(1), two, { step: 0 });
-  assert.deepEqual(loadCheckpoint(two)!.tensors.w.arraySync(), [[4, 3.5], [0, 2.125]]);
+  assert.deepEqual(loadCheckpoint(two)!.tensors.w.arraySync(), [
+    [4, 3.5],
+    [0, 2.125],
+  ]);
   tf.dispose([...Object.values(soup.tensors)]);
 });
 
@@ -190,9 +231,15 @@ test("averageCheckpoints refuses runs of different models, differing integer ten
   };
   const a = save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([1], "int32") });
   const out = () => path.join(tempDir(), "out");
-  assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor2d([[1, 2]]), ids: tf.tensor1d([1], "int32") })], out(), {}), /tensor "w" is float32 \[1,2\].*has float32 \[2\]/);
+  assert.throws(
+    () => averageCheckpoints([a, save({ w: tf.tensor2d([[1, 2]]), ids: tf.tensor1d([1], "int32") })], out(), {}),
+    /tensor "w" is float32 \[1,2\].*has float32 \[2\]/,
+  );
   assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]) })], out(), {}), /lacks tensor "ids"/);
-  assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([1], "int32"), b: tf.tensor1d([0]) })], out(), {}), /has tensor "b"/);
+  assert.throws(
+    () => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([1], "int32"), b: tf.tensor1d([0]) })], out(), {}),
+    /has tensor "b"/,
+  );
   assert.throws(() => averageCheckpoints([a, save({ w: tf.tensor1d([1, 2]), ids: tf.tensor1d([3], "int32") })], out(), {}), /int32 tensor "ids" differs/);
   assert.throws(() => averageCheckpoints([a, a], a, {}), /destination .* is one of the runs/);
   assert.throws(() => averageCheckpoints([a], out(), {}), /two or more runs/);
@@ -204,9 +251,15 @@ test("metrics append, survive a torn last line, and truncate after a step on res
   createRun(dir, {});
   for (let step = 1; step <= 5; step++) appendMetrics(dir, { step, loss: 1 / step });
   fs.appendFileSync(path.join(dir, "metrics.jsonl"), '{"step": 6, "lo');
-  assert.deepEqual(readMetrics(dir).map((r) => r.step), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    readMetrics(dir).map((r) => r.step),
+    [1, 2, 3, 4, 5],
+  );
   truncateMetricsAfter(dir, 3);
-  assert.deepEqual(readMetrics(dir).map((r) => r.step), [1, 2, 3]);
+  assert.deepEqual(
+    readMetrics(dir).map((r) => r.step),
+    [1, 2, 3],
+  );
 });
 
 test("Adam state is saved and restored so the next update matches an uninterrupted run", async () => {
@@ -233,11 +286,17 @@ test("Adam state is saved and restored so the next update matches an uninterrupt
   resumed.forEach((v, i) => assert.ok(Math.abs(v - straight[i]) < 1e-5, `${v} vs ${straight[i]}`));
   // and the test can tell: a fresh optimizer (moments lost) lands somewhere else
   const fresh = await run(true, false);
-  assert.ok(fresh.some((v, i) => Math.abs(v - straight[i]) > 1e-3), "restoring moments must matter");
+  assert.ok(
+    fresh.some((v, i) => Math.abs(v - straight[i]) > 1e-3),
+    "restoring moments must matter",
+  );
 });
 
 test("assertFiniteLoss names the step", () => {
   assert.doesNotThrow(() => assertFiniteLoss(1.5, 3));
-  assert.throws(() => assertFiniteLoss(NaN, 42), (e: Error) => e instanceof NonFiniteLossError && /step 42/.test(e.message));
+  assert.throws(
+    () => assertFiniteLoss(NaN, 42),
+    (e: Error) => e instanceof NonFiniteLossError && /step 42/.test(e.message),
+  );
   assert.throws(() => assertFiniteLoss(Infinity, 1), NonFiniteLossError);
 });

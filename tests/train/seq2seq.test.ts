@@ -52,11 +52,18 @@ test("a tiny transformer learns all 16 sums of 0..3 + 0..3", async () => {
   createRun(dir, { test: true });
   const summary = await trainSeq2Seq(model, task, { steps: 250, learningRate: 3e-3, warmupSteps: 20, clipNorm: 1, evalEvery: 50, seed: 1 }, { dir });
   const records = readMetrics<{ step: number; loss: number }>(dir);
-  assert.deepEqual(records.map((r) => r.step), [50, 100, 150, 200, 250]);
+  assert.deepEqual(
+    records.map((r) => r.step),
+    [50, 100, 150, 200, 250],
+  );
   assert.ok(records[4].loss < records[0].loss / 3, `loss ${records[0].loss} → ${records[4].loss}`);
   const tok = data.tokenizer;
   const pairs = Array.from({ length: 16 }, (_, i) => [i >> 2, i & 3]);
-  const out = greedyDecode(model, pairs.map(([a, b]) => tok.encodeAddition(a, b)), { sosId: tok.sosId, eosId: tok.eosId, maxTokens: 4 });
+  const out = greedyDecode(
+    model,
+    pairs.map(([a, b]) => tok.encodeAddition(a, b)),
+    { sosId: tok.sosId, eosId: tok.eosId, maxTokens: 4 },
+  );
   const right = out.filter((tokens, i) => tok.decodeNumber(tokens) === pairs[i][0] + pairs[i][1]).length;
   assert.ok(right >= 15, `${right}/16 sums right`);
   assert.equal(summary.step, 250);
@@ -93,7 +100,10 @@ test("resuming from a checkpoint continues the uninterrupted run (weights, Adam 
   const w0 = weights(setup(123).model);
   wa.forEach((x, i) => (initDiff = Math.max(initDiff, Math.abs(x - w0[i]))));
   assert.ok(initDiff > 1e-2);
-  assert.deepEqual(readMetrics<{ step: number }>(dirB).map((r) => r.step), [2, 4, 6, 7]);
+  assert.deepEqual(
+    readMetrics<{ step: number }>(dirB).map((r) => r.step),
+    [2, 4, 6, 7],
+  );
   [dirA, dirB].forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
 });
 
@@ -104,7 +114,10 @@ test("a non-finite loss stops training with a clear error and keeps the last goo
   await trainSeq2Seq(model, task, { steps: 2, learningRate: 1e-3, seed: 0 }, { dir });
   const before = fs.readFileSync(path.join(dir, "checkpoint", "tensors.bin"));
   model.params["output.bias"].assign(tf.fill([model.config.targetVocabSize], NaN));
-  await assert.rejects(trainSeq2Seq(model, task, { steps: 5, learningRate: 1e-3, seed: 0 }, { dir }), (err: Error) => err instanceof NonFiniteLossError && /step 1/.test(err.message));
+  await assert.rejects(
+    trainSeq2Seq(model, task, { steps: 5, learningRate: 1e-3, seed: 0 }, { dir }),
+    (err: Error) => err instanceof NonFiniteLossError && /step 1/.test(err.message),
+  );
   assert.deepEqual(fs.readFileSync(path.join(dir, "checkpoint", "tensors.bin")), before);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -116,6 +129,12 @@ test("warm-up, cosine schedule and global-norm clipping", () => {
   assert.ok(Math.abs(learningRateAt(c, 100) - 0.1) < 1e-9);
   const { grads, norm } = clipGradientsByGlobalNorm({ a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) }, 1);
   assert.ok(Math.abs(norm.dataSync()[0] - 5) < 1e-6);
-  assert.deepEqual(Array.from(grads.a.dataSync()).map((x) => +x.toFixed(5)), [0.6, 0]);
-  assert.deepEqual(Array.from(grads.b.dataSync()).map((x) => +x.toFixed(5)), [0, 0.8]);
+  assert.deepEqual(
+    Array.from(grads.a.dataSync()).map((x) => +x.toFixed(5)),
+    [0.6, 0],
+  );
+  assert.deepEqual(
+    Array.from(grads.b.dataSync()).map((x) => +x.toFixed(5)),
+    [0, 0.8],
+  );
 });

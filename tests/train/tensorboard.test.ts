@@ -27,7 +27,13 @@ test("event files decode with an independent Python reader (framing, CRCs, scala
   assert.match(path.basename(writer.file), /^events\.out\.tfevents\.\d+\./);
   const r = spawnSync(PYTHON, [path.join(__dirname, "read_tfevents.py"), writer.file], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
-  const events = JSON.parse(r.stdout) as { step: number; wall_time: number; file_version?: string; scalars: Record<string, number>; texts: Record<string, string> }[];
+  const events = JSON.parse(r.stdout) as {
+    step: number;
+    wall_time: number;
+    file_version?: string;
+    scalars: Record<string, number>;
+    texts: Record<string, string>;
+  }[];
   assert.equal(events.length, 4);
   assert.equal(events[0].file_version, "brain.Event:2");
   assert.ok(Math.abs(events[0].wall_time - Date.now() / 1000) < 3600);
@@ -47,11 +53,14 @@ test("event files decode with an independent Python reader (framing, CRCs, scala
 
 test("projector files: tensors.tsv, metadata with properties, a config listing every embedding", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-proj-"));
-  const emb = integerEmbeddingsFromRows([
-    [0.5, 1],
-    [2, -3],
-    [1.25, 0],
-  ], [2, 5, 10]);
+  const emb = integerEmbeddingsFromRows(
+    [
+      [0.5, 1],
+      [2, -3],
+      [1.25, 0],
+    ],
+    [2, 5, 10],
+  );
   writeProjectorEmbedding(dir, "lstm_step_10", emb);
   writeProjectorEmbedding(dir, "glove", emb);
   const config = fs.readFileSync(path.join(dir, "projector_config.pbtxt"), "utf8");
@@ -59,12 +68,18 @@ test("projector files: tensors.tsv, metadata with properties, a config listing e
   assert.deepEqual(names, ["glove", "lstm_step_10"]);
   for (const m of config.matchAll(/(?:tensor|metadata)_path: "([^"]+)"/g)) assert.ok(fs.existsSync(path.join(dir, m[1])), m[1]);
   const back = readEmbeddingsTsv(path.join(dir, "projector", "glove", "tensors.tsv"), { integerColumn: false });
-  assert.deepEqual(back.vectors.map((v) => Array.from(v)), [
-    [0.5, 1],
-    [2, -3],
-    [1.25, 0],
-  ]);
-  const meta = fs.readFileSync(path.join(dir, "projector", "glove", "metadata.tsv"), "utf8").trim().split("\n");
+  assert.deepEqual(
+    back.vectors.map((v) => Array.from(v)),
+    [
+      [0.5, 1],
+      [2, -3],
+      [1.25, 0],
+    ],
+  );
+  const meta = fs
+    .readFileSync(path.join(dir, "projector", "glove", "metadata.tsv"), "utf8")
+    .trim()
+    .split("\n");
   assert.equal(meta[0], "integer\tdiv2\tdiv3\tdiv4\tdiv5\tdiv10\tprime");
   assert.equal(meta[1], "2\t1\t0\t0\t0\t0\t1");
   assert.equal(meta[3], "10\t1\t0\t0\t1\t1\t0");

@@ -1,6 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { additionGridFigure, attentionFigure, baseComparisonFigure, clipDiagonal, cosineSimilarityMatrix, embeddingSimilarityFigure, NO_CORRECT_BEAM_COLOR } from "../../src/viz/arithmetic";
+import {
+  additionGridFigure,
+  attentionFigure,
+  baseComparisonFigure,
+  clipDiagonal,
+  cosineSimilarityMatrix,
+  embeddingSimilarityFigure,
+  NO_CORRECT_BEAM_COLOR,
+} from "../../src/viz/arithmetic";
 
 test("generalization grid: one trace per first-correct beam, red for none", () => {
   const fig = additionGridFigure(

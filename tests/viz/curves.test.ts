@@ -37,13 +37,19 @@ test("smoothing adds a debiased moving average; logY sets a log axis", () => {
   assert.ok(Math.abs(s[1] - (0.5 * 2 + 0.25 * 4) / 0.75) < 1e-12);
   assert.ok(Math.abs(s[2] - (0.5 * 1 + 0.25 * 2 + 0.125 * 4) / 0.875) < 1e-12);
   assert.equal((fig.layout!.yaxis as { type: string }).type, "log");
-  assert.ok(smoothLosses([3, 3, 3], 0.9).every((v) => Math.abs(v - 3) < 1e-12), "a constant stays constant (no start-up bias)");
+  assert.ok(
+    smoothLosses([3, 3, 3], 0.9).every((v) => Math.abs(v - 3) < 1e-12),
+    "a constant stays constant (no start-up bias)",
+  );
   assert.throws(() => smoothLosses([1], 1), /smoothing/);
 });
 
 test("several series get one trace each, distinct colors and a legend", () => {
   const fig = lossCurves({ train: [3, 2, 1], eval: [{ step: 2, loss: 2.2 }] });
-  assert.deepEqual(fig.data.map((t) => t.name), ["train", "eval"]);
+  assert.deepEqual(
+    fig.data.map((t) => t.name),
+    ["train", "eval"],
+  );
   const colors = fig.data.map((t) => (t.line as { color: string }).color);
   assert.notEqual(colors[0], colors[1]);
   assert.equal(fig.data[1].mode, "markers", "a single point is drawn as a marker");

@@ -3,13 +3,7 @@ import assert from "node:assert/strict";
 import { parseOeisText } from "../../src/data/oeis";
 import { IntegerFrequencies, oeisStats } from "../../src/data/oeis-stats";
 import { SequenceDataset } from "../../src/datasets/sequence-dataset";
-import {
-  logSpacedRanks,
-  oeisLengthHistogramFigure,
-  oeisRankFrequencyFigure,
-  oeisTopIntegersFigure,
-  sequenceValueHistogramFigure,
-} from "../../src/viz/oeis";
+import { logSpacedRanks, oeisLengthHistogramFigure, oeisRankFrequencyFigure, oeisTopIntegersFigure, sequenceValueHistogramFigure } from "../../src/viz/oeis";
 
 const text = ["A000001 ,1,2,3,", "A000002 ,1,1,", "A000003 ,5,1,2,3,4,", "A000004 ,1,2,3,"].join("\n");
 

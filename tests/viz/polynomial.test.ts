@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { polynomialEda } from "../../src/eval/polynomial-eda";
-import { generatePolynomialPairs } from "../../src/datasets/polynomial-generator";
+import { generatePolynomialPairs } from "../../src/data/polynomial-generator";
 import {
   polynomialCoefficientFigure,
   polynomialFactorFigure,
@@ -17,7 +17,11 @@ const eda = polynomialEda(generatePolynomialPairs(400, 2));
 test("length figure has a source and a target trace whose counts sum to the pairs", () => {
   const fig = polynomialLengthFigure(eda, "chars");
   assert.equal(fig.data.length, 2);
-  for (const trace of fig.data) assert.equal((trace.y as number[]).reduce((a, b) => a + b, 0), 400);
+  for (const trace of fig.data)
+    assert.equal(
+      (trace.y as number[]).reduce((a, b) => a + b, 0),
+      400,
+    );
 });
 
 test("token, variable, term, coefficient, factor and shape figures", () => {
@@ -25,7 +29,10 @@ test("token, variable, term, coefficient, factor and shape figures", () => {
   assert.ok((tokens.data[0].x as string[]).includes("**"));
   const vars = polynomialVariableFigure(eda);
   assert.ok(Math.abs((vars.data[0].y as number[]).reduce((a, b) => a + b, 0) - 1) < 1e-9);
-  assert.equal((polynomialTermCountFigure(eda).data[0].y as number[]).reduce((a, b) => a + b, 0), 400);
+  assert.equal(
+    (polynomialTermCountFigure(eda).data[0].y as number[]).reduce((a, b) => a + b, 0),
+    400,
+  );
   assert.equal(polynomialCoefficientFigure(eda).data.length, 3);
   assert.equal(polynomialFactorFigure(eda).data.length, 3);
   const shapes = polynomialShapeFigure(eda, { top: 5, compare: eda, labels: ["a", "b"] });

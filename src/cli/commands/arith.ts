@@ -1,19 +1,34 @@
 /** `numlab train arith` and `numlab eval arith`: headless training and evaluation of the arithmetic transformers. */
 import { parseArgs } from "util";
-import { Command, UsageError, intOption, numberOption } from "../command";
+import { Command, UsageError, intOption, numberOption, presetOption } from "../command";
 import { initBackend } from "../../backend";
-import { ArithmeticRunConfig, averageArithmeticRuns, trainArithmetic, loadArithmeticEnsemble } from "../../train/arithmetic";
+import {
+  ARITHMETIC_DEFAULTS,
+  ArithmeticOnResume,
+  ArithmeticRunConfig,
+  ArithmeticTrainOptions,
+  averageArithmeticRuns,
+  trainArithmetic,
+  loadArithmeticEnsemble,
+} from "../../train/arithmetic";
+import { presetsUsage } from "../../train/presets";
 import { readConfig, writeFileAtomic } from "../../train/run-dir";
 import { evaluateArithmetic } from "../../eval/arithmetic";
-import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
+import { SEQ2SEQ_OPTIONS, seq2seqSettings, seq2seqUsage } from "./seq2seq-options";
 
-const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR [options]
+/** The usage text of `numlab train arith`: its defaults are printed from `ARITHMETIC_DEFAULTS`, its presets read from presets/. */
+export function trainArithUsage(): string {
+  const d = ARITHMETIC_DEFAULTS;
+  return `numlab train arith --task addition|factorization --out DIR [options]
+numlab train arith --preset NAME|FILE.json --out DIR [options]
 
   --task T            addition (a + b, operands in [0, max)) or factorization (2 ≤ n ≤ max);
-                      not needed with --resume
-  --base B            number base of the digit tokens, 2..64 (default 10)
-  --max N             operand range (default 256 for addition, 65536 for factorization)
-  --test-fraction F   held-out share (default 0.1)      --split-seed S  (default 0)
+                      not needed with --resume or a --preset that names it
+  --preset P          start from a preset's settings (listed below); flags given as well override it
+  --base B            number base of the digit tokens, 2..64 (default ${d.data.base})
+  --max N             operand range (default ${d.data.max.addition} for addition, ${d.data.max.factorization} for factorization)
+  --test-fraction F   held-out share (default ${d.data.testFraction})
+  --split-seed S      seed of the held-out split (default ${d.data.splitSeed})
   --train-max M       factorization: also train on every n in (max, M] that is no longer, as
                       problem and answer, than the numbers of [2, max] (in base 60 with max 2^16:
                       nothing above 215,999; a notice says what was left out); the test split
@@ -24,19 +39,12 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --repeat-multidigit K
                       factorization: draw the training numbers with two or more multi-digit prime
                       factors in the base (second-largest prime factor ≥ base, e.g. 103 x 251 in
-                      base 30) K times per epoch (default 1; the hardest numbers to learn)
-  --steps N           total optimizer steps (default 3000; with --resume: the run's own)    --batch N       (default 128)
-  --lr X              peak learning rate (default 1e-3) --warmup N      (default 200)
-  --clip X            gradient global-norm clip (default 1)
-  --schedule S        constant or cosine (decay to 10% at the last step) after warm-up (default cosine)
+                      base 30) K times per epoch (default ${d.train.repeatMultiDigit}; the hardest numbers to learn)
+${seq2seqUsage(d, "total optimizer steps")}
+  --schedule S        constant or cosine (decay to 10% at the last step) after warm-up (default ${d.train.schedule})
   --parts P           compute each random batch as up to P sub-batches grouped by answer length:
-                      the same loss and gradient with less padding (default 1: off)
-  --positional P      sinusoidal or learned position embeddings (default sinusoidal)
-  --hidden D --layers L --heads H --ff F --dropout P   model shape (defaults 128, 2, 4, 256, 0.1)
-  --gain G            Xavier gain of the attention weights (default 0.5)
-  --norm pre|post     (default pre)                     --seed S (default 0)
-  --eval-every N      validation every N steps (default 100; also checkpoints)
-  --float16           store checkpoint weights as float16
+                      the same loss and gradient with less padding (default ${d.train.parts}: off)
+  --positional P      sinusoidal or learned position embeddings (default ${d.model.positional})
   --init-from RUN     start a new run from RUN's trained weights (same task, base, split and
                       model width; --layers and --ff may be larger: the model is deepened
                       and its feed-forward layers widened so that it computes the same
@@ -44,75 +52,102 @@ const TRAIN_USAGE = `numlab train arith --task addition|factorization --out DIR 
   --resume            continue the run in --out from its checkpoint (its saved settings
                       apply; --steps may raise the total, --dropout, --train-max and
                       --repeat-multidigit may change;
-                      changes are logged in config.json)`;
+                      changes are logged in config.json)
+
+${presetsUsage("arith")}`;
+}
+
+/** The `trainArithmetic` options that the flags of `numlab train arith` ask for (defaults from `ARITHMETIC_DEFAULTS`, then the preset, then the flags). */
+export function parseTrainArithArgs(args: string[]): ArithmeticTrainOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      task: { type: "string" },
+      base: { type: "string" },
+      max: { type: "string" },
+      "train-max": { type: "string" },
+      "train-longer": { type: "boolean" },
+      "repeat-multidigit": { type: "string" },
+      "init-from": { type: "string" },
+      "test-fraction": { type: "string" },
+      "split-seed": { type: "string" },
+      ...SEQ2SEQ_OPTIONS,
+      schedule: { type: "string" },
+      parts: { type: "string" },
+      positional: { type: "string" },
+    },
+  });
+  const resume = Boolean(values.resume);
+  const preset = presetOption(values.preset, "arith", resume);
+  const { max: maxByTask, ...dataDefaults } = ARITHMETIC_DEFAULTS.data;
+  const base = {
+    data: { ...dataDefaults, ...preset?.options.data },
+    model: { ...ARITHMETIC_DEFAULTS.model, ...preset?.options.model },
+    train: { ...ARITHMETIC_DEFAULTS.train, ...preset?.options.train },
+  };
+  // with --resume the run's own task applies, so --task may be left out
+  const task = values.task ?? (resume && values.out ? readConfig<ArithmeticRunConfig>(values.out).data?.task : base.data.task);
+  if (task !== "addition" && task !== "factorization") throw new UsageError(`--task must be addition or factorization, got "${task ?? ""}"`);
+  const settings = seq2seqSettings(values, base);
+  const schedule = values.schedule ?? base.train.schedule;
+  if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+  const positional = values.positional ?? base.model.positional;
+  if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
+  const trainMaxFlag = values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", undefined, 2);
+  const trainMax = trainMaxFlag ?? (resume ? undefined : base.data.trainMax);
+  const repeatFlag = values["repeat-multidigit"] === undefined ? undefined : intOption(values["repeat-multidigit"], "--repeat-multidigit", undefined, 1);
+  const repeat = repeatFlag ?? (resume ? undefined : base.train.repeatMultiDigit);
+  if (repeat !== undefined && repeat > 1 && task !== "factorization") throw new UsageError("--repeat-multidigit applies to --task factorization only");
+  if (resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
+  if (values["train-longer"] && resume) throw new UsageError("--train-longer is set when a run starts (the run's own setting applies on --resume)");
+  if (values["train-longer"] && !(trainMax !== undefined && task === "factorization"))
+    throw new UsageError("--train-longer needs --task factorization and a --train-max above --max");
+  const { trainMax: _trainMax, trainLonger: presetTrainLonger, ...dataBase } = base.data;
+  const trainLonger = Boolean(values["train-longer"]) || presetTrainLonger;
+  const onResume: ArithmeticOnResume = {
+    ...settings.onResume,
+    ...(resume && trainMaxFlag !== undefined ? { trainMax: trainMaxFlag } : {}),
+    ...(resume && repeatFlag !== undefined ? { repeatMultiDigit: repeatFlag } : {}),
+  };
+  return {
+    data: {
+      ...dataBase,
+      task,
+      base: intOption(values.base, "--base", base.data.base, 2),
+      max: intOption(values.max, "--max", base.data.max ?? maxByTask[task], 2),
+      testFraction: numberOption(values["test-fraction"], "--test-fraction", base.data.testFraction),
+      splitSeed: intOption(values["split-seed"], "--split-seed", base.data.splitSeed),
+      ...(trainMax === undefined ? {} : { trainMax }),
+      ...(trainLonger ? { trainLonger: true } : {}),
+    },
+    model: { ...settings.model, positional },
+    train: {
+      ...settings.train,
+      schedule,
+      parts: intOption(values.parts, "--parts", base.train.parts, 1),
+      ...(repeat === undefined ? {} : { repeatMultiDigit: repeat }),
+    },
+    out: settings.out,
+    resume,
+    ...(resume ? { onResume } : {}),
+    ...(values["init-from"] === undefined ? {} : { initFrom: values["init-from"] }),
+  };
+}
 
 export const trainArithCommand: Command = {
   name: "train arith",
   summary: "train a transformer on addition or factorization in any base",
-  usage: TRAIN_USAGE,
+  get usage() {
+    return trainArithUsage();
+  },
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        task: { type: "string" },
-        base: { type: "string" },
-        max: { type: "string" },
-        "train-max": { type: "string" },
-        "train-longer": { type: "boolean" },
-        "repeat-multidigit": { type: "string" },
-        "init-from": { type: "string" },
-        "test-fraction": { type: "string" },
-        "split-seed": { type: "string" },
-        ...SEQ2SEQ_OPTIONS,
-        schedule: { type: "string" },
-        parts: { type: "string" },
-        positional: { type: "string" },
-      },
-    });
-    // with --resume the run's own task applies, so --task may be left out
-    const task = values.task ?? (values.resume && values.out ? readConfig<ArithmeticRunConfig>(values.out).data?.task : undefined);
-    if (task !== "addition" && task !== "factorization") throw new UsageError(`--task must be addition or factorization, got "${task ?? ""}"`);
-    const settings = seq2seqSettings(values, { batch: 128, lr: 1e-3, warmup: 200, evalEvery: 100, hidden: 128, layers: 2, heads: 4, ff: 256, dropout: 0.1 });
-    const schedule = values.schedule ?? "cosine";
-    if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
-    const positional = values.positional ?? "sinusoidal";
-    if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
-    const trainMax = values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", 0, 2);
-    const repeat = values["repeat-multidigit"] === undefined ? undefined : intOption(values["repeat-multidigit"], "--repeat-multidigit", 1, 1);
-    if (repeat !== undefined && repeat > 1 && task !== "factorization") throw new UsageError("--repeat-multidigit applies to --task factorization only");
-    if (values.resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
-    if (values["train-longer"] && values.resume) throw new UsageError("--train-longer is set when a run starts (the run's own setting applies on --resume)");
-    if (values["train-longer"] && !(trainMax !== undefined && task === "factorization")) throw new UsageError("--train-longer needs --task factorization and a --train-max above --max");
+    const options = parseTrainArithArgs(args);
     await initBackend();
-    const result = await trainArithmetic({
-      data: {
-        task,
-        base: intOption(values.base, "--base", 10, 2),
-        max: intOption(values.max, "--max", task === "addition" ? 256 : 65536, 2),
-        testFraction: numberOption(values["test-fraction"], "--test-fraction", 0.1),
-        splitSeed: intOption(values["split-seed"], "--split-seed", 0),
-        ...(trainMax === undefined ? {} : { trainMax }),
-        ...(values["train-longer"] ? { trainLonger: true } : {}),
-      },
-      model: { ...settings.model, positional },
-      train: {
-        ...settings.train,
-        schedule,
-        parts: intOption(values.parts, "--parts", 1, 1),
-        ...(repeat === undefined || settings.resume ? {} : { repeatMultiDigit: repeat }),
-        steps: values.steps === undefined ? (values.resume ? undefined : 3000) : intOption(values.steps, "--steps", 3000, 1),
-      },
-      out: settings.out,
-      resume: settings.resume,
-      dropoutOnResume: settings.dropoutOnResume,
-      trainMaxOnResume: settings.resume ? trainMax : undefined,
-      repeatMultiDigitOnResume: settings.resume ? repeat : undefined,
-      initFrom: values["init-from"],
-    });
+    const result = await trainArithmetic(options);
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
       `trained ${result.summary.step} steps (${result.summary.seconds.toFixed(0)} s this session, ${result.parameters} parameters); ` +
-        `val loss ${Number(last.valLoss).toFixed(4)}, greedy top-1 on ${result.config.train.evalSize} held-out ${Number(last.valTop1).toFixed(4)} → ${values.out}\n`,
+        `val loss ${Number(last.valLoss).toFixed(4)}, greedy top-1 on ${result.config.train.evalSize} held-out ${Number(last.valTop1).toFixed(4)} → ${options.out}\n`,
     );
     return 0;
   },
@@ -142,7 +177,16 @@ export const evalArithCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { checkpoint: { type: "string", multiple: true }, beams: { type: "string" }, limit: { type: "string" }, "group-base": { type: "string" }, "length-penalty": { type: "string" }, json: { type: "boolean" }, "by-digits": { type: "boolean" }, predictions: { type: "string" } },
+      options: {
+        checkpoint: { type: "string", multiple: true },
+        beams: { type: "string" },
+        limit: { type: "string" },
+        "group-base": { type: "string" },
+        "length-penalty": { type: "string" },
+        json: { type: "boolean" },
+        "by-digits": { type: "boolean" },
+        predictions: { type: "string" },
+      },
     });
     const dirs = values.checkpoint ?? [];
     if (dirs.length === 0) throw new UsageError("missing required option --checkpoint");
@@ -157,7 +201,15 @@ export const evalArithCommand: Command = {
     if (values.predictions !== undefined) writeFileAtomic(values.predictions, (r.candidates ?? []).map((c) => JSON.stringify(c) + "\n").join(""));
     if (values.json) {
       process.stdout.write(
-        JSON.stringify({ task: r.task, top1: r.top1, anyOfK: r.anyOfK, correctProduct: r.correctProduct, correctFactorization: r.correctFactorization, n: r.n, ...(values["by-digits"] ? { byInputDigits: r.byInputDigits } : {}) }) + "\n",
+        JSON.stringify({
+          task: r.task,
+          top1: r.top1,
+          anyOfK: r.anyOfK,
+          correctProduct: r.correctProduct,
+          correctFactorization: r.correctFactorization,
+          n: r.n,
+          ...(values["by-digits"] ? { byInputDigits: r.byInputDigits } : {}),
+        }) + "\n",
       );
     } else {
       const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(2)}%`);
@@ -198,7 +250,10 @@ export const averageArithCommand: Command = {
   summary: "average the weights of arithmetic runs trained on from one run into a new run",
   usage: AVERAGE_USAGE,
   async run(args) {
-    const { values } = parseArgs({ args, options: { checkpoint: { type: "string", multiple: true }, out: { type: "string" }, float16: { type: "boolean" }, gzip: { type: "boolean" } } });
+    const { values } = parseArgs({
+      args,
+      options: { checkpoint: { type: "string", multiple: true }, out: { type: "string" }, float16: { type: "boolean" }, gzip: { type: "boolean" } },
+    });
     const dirs = values.checkpoint ?? [];
     if (dirs.length < 2) throw new UsageError(`give two or more --checkpoint runs to average, got ${dirs.length}`);
     if (!values.out) throw new UsageError("missing required option --out");

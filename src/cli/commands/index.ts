@@ -7,6 +7,7 @@ import { oeisDownloadCommand, oeisSizesCommand, oeisStatsCommand } from "./oeis"
 import { averageArithCommand, evalArithCommand, trainArithCommand } from "./arith";
 import { evalPolyCommand, trainPolyCommand } from "./poly";
 import { trainMakemoreCommand } from "./makemore";
+import { evalNextTermCommand, guessCommand } from "./next-term";
 
 /** Every `numlab` command. Add a command by importing it and listing it here. */
 export const commands: Command[] = [
@@ -23,4 +24,6 @@ export const commands: Command[] = [
   trainPolyCommand,
   evalPolyCommand,
   trainMakemoreCommand,
+  evalNextTermCommand,
+  guessCommand,
 ];

@@ -1,112 +1,151 @@
 import { parseArgs } from "util";
-import { Command, UsageError, intOption, numberOption } from "../command";
+import { Command, UsageError, intOption, numberOption, presetOption } from "../command";
 import { initBackend } from "../../backend";
 import { loadNames } from "../../data/names";
 import { buildSplitDatasets, splitWords } from "../../datasets/char-contexts";
 import { disposeMlpLm } from "../../models/mlp-lm";
 import { Rng } from "../../random";
-import { MakemoreConfig, evaluateSplits, readMakemoreRunConfig, sampleNames, trainMakemore } from "../../train/makemore";
+import {
+  MAKEMORE_DEFAULTS,
+  MakemoreConfig,
+  evaluateSplits,
+  readMakemoreRunConfig,
+  resolveMakemoreConfig,
+  sampleNames,
+  trainMakemore,
+} from "../../train/makemore";
+import { presetsUsage } from "../../train/presets";
 
-const USAGE = `numlab train makemore [options]
+/** The usage text of `numlab train makemore`: its defaults are printed from `MAKEMORE_DEFAULTS`, its presets read from presets/. */
+export function trainMakemoreUsage(): string {
+  const d = MAKEMORE_DEFAULTS;
+  return `numlab train makemore [options]
 
 Train the makemore character MLP on names.txt (80/10/10 split by names after a seeded shuffle)
 and report the train/dev/test cross-entropy.
 
-  --block N       characters of context (default 3)
-  --emb D         embedding dimension (default 10)
-  --hidden H      hidden tanh units (default 200)
-  --steps S       SGD steps (default 200000); the rate drops from --lr to --lr-after at S/2
-  --batch B       minibatch size (default 32)
-  --lr X          learning rate before the drop (default 0.1)
-  --lr-after X    learning rate after the drop (default 0.01)
-  --init K        scaled (default) or randn (every weight N(0,1), as the lesson's first version)
-  --seed S        seed of the split, the weights and the minibatches (default 42)
+  --preset P      start from a preset's settings (listed below); flags given as well override it
+  --block N       characters of context (default ${d.blockSize})
+  --emb D         embedding dimension (default ${d.embeddingDim})
+  --hidden H      hidden tanh units (default ${d.hidden})
+  --steps S       SGD steps (default ${d.steps}); the rate drops from --lr to --lr-after at S/2
+  --batch B       minibatch size (default ${d.batchSize})
+  --lr X          learning rate before the drop (default ${d.lr})
+  --lr-after X    learning rate after the drop (default ${d.lrAfterDrop})
+  --init K        scaled or randn (every weight N(0,1), as the lesson's first version) (default ${d.init})
+  --seed S        seed of the split, the weights and the minibatches (default ${d.seed})
   --data FILE     names.txt to use (default: NUMLAB_DATA_DIR, the cache, else download)
   --out DIR       run directory: config.json, metrics.jsonl, checkpoint/ (weights, step,
                   minibatch-generator state), written atomically every --checkpoint-every steps
   --resume        continue the run in --out from its checkpoint with its saved config and the
                   same minibatch order (it ends with the weights of an uninterrupted run)
-  --checkpoint-every N  steps between checkpoints (default 10000; the end is always saved)
+  --checkpoint-every N  steps between checkpoints (default ${d.checkpointEvery}; the end is always saved)
   --stop-after N  stop this invocation after N steps, with a checkpoint (continue with --resume)
   --samples N     print N sampled names (default 0)
   --json          print only the summary {"train","dev","test","params","seconds","cpuSeconds"}
 
 "seconds" is the wall-clock time of the training loop; "cpuSeconds" the CPU time it used (the
-two agree on an otherwise idle machine).`;
+two agree on an otherwise idle machine).
+
+${presetsUsage("makemore")}`;
+}
+
+const TRAIN_MAKEMORE_OPTIONS = {
+  preset: { type: "string" },
+  block: { type: "string" },
+  emb: { type: "string" },
+  hidden: { type: "string" },
+  steps: { type: "string" },
+  batch: { type: "string" },
+  lr: { type: "string" },
+  "lr-after": { type: "string" },
+  init: { type: "string" },
+  seed: { type: "string" },
+  data: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "boolean" },
+  "checkpoint-every": { type: "string" },
+  "stop-after": { type: "string" },
+  samples: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** What the flags of `numlab train makemore` ask for: the config (defaults from `MAKEMORE_DEFAULTS`, then the preset, then the flags) and the run options. */
+export function parseTrainMakemoreArgs(args: string[]) {
+  const { values } = parseArgs({ args, options: TRAIN_MAKEMORE_OPTIONS });
+  const resume = Boolean(values.resume);
+  if (resume && !values.out) throw new UsageError("--resume needs --out DIR (the run to continue)");
+  const preset = presetOption(values.preset, "makemore", resume);
+  const base = resolveMakemoreConfig(preset?.options);
+  const init = values.init ?? base.init;
+  if (init !== "scaled" && init !== "randn") throw new UsageError(`--init must be "scaled" or "randn", got "${init}"`);
+  const steps = intOption(values.steps, "--steps", base.steps, 0);
+  const requested: MakemoreConfig = {
+    blockSize: intOption(values.block, "--block", base.blockSize, 1),
+    embeddingDim: intOption(values.emb, "--emb", base.embeddingDim, 1),
+    hidden: intOption(values.hidden, "--hidden", base.hidden, 1),
+    steps,
+    batchSize: intOption(values.batch, "--batch", base.batchSize, 1),
+    lr: numberOption(values.lr, "--lr", base.lr),
+    lrAfterDrop: numberOption(values["lr-after"], "--lr-after", base.lrAfterDrop),
+    // a preset's own drop step is kept unless --steps changes the schedule's length
+    ...(preset?.options.lrDropStep !== undefined && values.steps === undefined ? { lrDropStep: preset.options.lrDropStep } : {}),
+    seed: intOption(values.seed, "--seed", base.seed),
+    init: init as "scaled" | "randn",
+  };
+  let config: MakemoreConfig = requested;
+  if (resume) {
+    // the saved config wins; a flag given explicitly must agree with it
+    const saved = readMakemoreRunConfig(values.out!);
+    const flags: [string, keyof MakemoreConfig][] = [
+      ["block", "blockSize"],
+      ["emb", "embeddingDim"],
+      ["hidden", "hidden"],
+      ["steps", "steps"],
+      ["batch", "batchSize"],
+      ["lr", "lr"],
+      ["lr-after", "lrAfterDrop"],
+      ["seed", "seed"],
+      ["init", "init"],
+    ];
+    for (const [flag, key] of flags) {
+      if ((values as Record<string, unknown>)[flag] !== undefined && requested[key] !== saved[key]) {
+        throw new UsageError(`--${flag} ${requested[key]} differs from the run being resumed (${saved[key]}); drop it or choose another --out`);
+      }
+    }
+    const { trainExamples: _n, ...savedConfig } = saved;
+    config = savedConfig;
+  }
+  return {
+    config,
+    out: values.out,
+    resume,
+    data: values.data,
+    checkpointEvery: intOption(values["checkpoint-every"], "--checkpoint-every", MAKEMORE_DEFAULTS.checkpointEvery, 1),
+    stopAfter: values["stop-after"] === undefined ? undefined : intOption(values["stop-after"], "--stop-after", undefined, 1),
+    samples: intOption(values.samples, "--samples", 0, 0),
+    json: Boolean(values.json),
+  };
+}
 
 export const trainMakemoreCommand: Command = {
   name: "train makemore",
   summary: "train the makemore character MLP on names.txt and report split losses",
-  usage: USAGE,
+  get usage() {
+    return trainMakemoreUsage();
+  },
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        block: { type: "string" },
-        emb: { type: "string" },
-        hidden: { type: "string" },
-        steps: { type: "string" },
-        batch: { type: "string" },
-        lr: { type: "string" },
-        "lr-after": { type: "string" },
-        init: { type: "string" },
-        seed: { type: "string" },
-        data: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "boolean" },
-        "checkpoint-every": { type: "string" },
-        "stop-after": { type: "string" },
-        samples: { type: "string" },
-        json: { type: "boolean" },
-      },
-    });
-    const resume = Boolean(values.resume);
-    if (resume && !values.out) throw new UsageError("--resume needs --out DIR (the run to continue)");
-    const init = values.init ?? "scaled";
-    if (init !== "scaled" && init !== "randn") throw new UsageError(`--init must be "scaled" or "randn", got "${init}"`);
-    const requested: MakemoreConfig = {
-      blockSize: intOption(values.block, "--block", 3, 1),
-      embeddingDim: intOption(values.emb, "--emb", 10, 1),
-      hidden: intOption(values.hidden, "--hidden", 200, 1),
-      steps: intOption(values.steps, "--steps", 200_000, 0),
-      batchSize: intOption(values.batch, "--batch", 32, 1),
-      lr: numberOption(values.lr, "--lr", 0.1),
-      lrAfterDrop: numberOption(values["lr-after"], "--lr-after", 0.01),
-      seed: intOption(values.seed, "--seed", 42),
-      init: init as "scaled" | "randn",
-    };
-    let config: MakemoreConfig = requested;
-    if (resume) {
-      // the saved config wins; a flag given explicitly must agree with it
-      const saved = readMakemoreRunConfig(values.out!);
-      const flags: [string, keyof MakemoreConfig][] = [
-        ["block", "blockSize"], ["emb", "embeddingDim"], ["hidden", "hidden"], ["steps", "steps"], ["batch", "batchSize"],
-        ["lr", "lr"], ["lr-after", "lrAfterDrop"], ["seed", "seed"], ["init", "init"],
-      ];
-      for (const [flag, key] of flags) {
-        if ((values as Record<string, unknown>)[flag] !== undefined && requested[key] !== saved[key]) {
-          throw new UsageError(`--${flag} ${requested[key]} differs from the run being resumed (${saved[key]}); drop it or choose another --out`);
-        }
-      }
-      const { trainExamples: _n, ...savedConfig } = saved;
-      config = savedConfig;
-    }
-    const seed = config.seed!;
-    const checkpointEvery = intOption(values["checkpoint-every"], "--checkpoint-every", 10_000, 1);
-    const stopAfter = values["stop-after"] === undefined ? undefined : intOption(values["stop-after"], "--stop-after", undefined, 1);
-    const samples = intOption(values.samples, "--samples", 0, 0);
-    const json = Boolean(values.json);
+    const { config, out, resume, data, checkpointEvery, stopAfter, samples, json } = parseTrainMakemoreArgs(args);
+    const { seed, blockSize } = resolveMakemoreConfig(config);
     await initBackend({ quiet: json });
-    const words = await loadNames({ path: values.data, quiet: json });
-    const splits = buildSplitDatasets(splitWords(words, new Rng(seed)), config.blockSize);
+    const words = await loadNames({ path: data, quiet: json });
+    const splits = buildSplitDatasets(splitWords(words, new Rng(seed)), blockSize);
     if (!json) {
-      process.stderr.write(
-        `names: ${words.length}; examples train ${splits.train.count}, dev ${splits.dev.count}, test ${splits.test.count}\n`,
-      );
+      process.stderr.write(`names: ${words.length}; examples train ${splits.train.count}, dev ${splits.dev.count}, test ${splits.test.count}\n`);
     }
-    const run = trainMakemore(splits.train, config, { out: values.out, resume, checkpointEvery, stopAfter, progress: !json });
+    const run = trainMakemore(splits.train, config, { out, resume, checkpointEvery, stopAfter, progress: !json });
     if (run.step < run.config.steps) {
-      process.stderr.write(`stopped at step ${run.step} of ${run.config.steps}; continue with: numlab train makemore --out ${values.out} --resume\n`);
+      process.stderr.write(`stopped at step ${run.step} of ${run.config.steps}; continue with: numlab train makemore --out ${out} --resume\n`);
     }
     const losses = evaluateSplits(run.model, splits);
     const summary = {

@@ -3,7 +3,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { Command, intOption } from "../command";
 import { isSmoke } from "../../smoke";
-import { findNotebooks, formatNotebookErrors, repoRoot, runNotebooks, NotebookResult } from "../../notebooks/run";
+import { defaultNotebookOutDir, findNotebooks, formatNotebookErrors, repoRoot, runNotebooks, NotebookResult } from "../../notebooks/run";
 
 const usage = `numlab notebooks run [--smoke] [--out DIR] [--cell-timeout SEC] [--no-html] [notebooks...]
 
@@ -12,13 +12,16 @@ choose the Python, default /usr/bin/python3) and write each executed .ipynb plus
 into DIR; the executed notebooks are marked trusted so Jupyter draws their charts when opened.
 Exits with 1 if any cell produced an error output.
 
-  notebooks          paths, or parts of names ("03", "quickstart"); default: every notebooks/*.ipynb
+  notebooks          paths, or parts of names ("03", "quickstart"); default: every notebook numlab ships
+                     (its notebooks/ folder, also when numlab is installed as a dependency)
   --smoke            tiny configurations (NUMLAB_SMOKE=1); otherwise full runs unless NUMLAB_SMOKE is set
-  --out DIR          output folder (default out/notebooks)
+  --out DIR          output folder (default out/notebooks: in the repository checkout, or in the
+                     current folder when numlab is installed as a dependency)
   --cell-timeout SEC seconds one cell may run (default 600 with --smoke, 21600 otherwise)
   --no-html          skip the HTML export
 
-NUMLAB_DATA_DIR is passed on; when unset and a shared/data folder sits beside the repository it is used.`;
+NUMLAB_DATA_DIR is passed on; when unset and a shared/data folder sits beside the repository checkout
+it is used. Notebooks 00-02 import danfojs-node: in a project that depends on numlab, install it too.`;
 
 export const notebooksRunCommand: Command = {
   name: "notebooks run",
@@ -37,7 +40,7 @@ export const notebooksRunCommand: Command = {
     });
     const root = repoRoot();
     const smoke = Boolean(values.smoke) || isSmoke();
-    const outDir = path.resolve(values.out ?? path.join(root, "out", "notebooks"));
+    const outDir = path.resolve(values.out ?? defaultNotebookOutDir(root));
     const cellTimeoutSec = values["cell-timeout"] === undefined ? undefined : intOption(values["cell-timeout"], "--cell-timeout", undefined, 1);
 
     let files: string[];

@@ -6,7 +6,7 @@ import { locateDataFile } from "../../data/download";
 import { datasetSizeTable } from "../../datasets/sequence-dataset";
 
 const SOURCE_HELP = `Data: --file F (a plain or .gz stripped file); --full (the official dump: NUMLAB_DATA_DIR/oeis/stripped.gz,
-data/cache/stripped.gz, or a download of https://oeis.org/stripped.gz); --subset (the real subset
+the cache's stripped.gz, or a download of https://oeis.org/stripped.gz); --subset (the real subset
 oeis/stripped_subset_merged.txt in NUMLAB_DATA_DIR). Default: the full dump when a copy is local, else the
 subset, else the download. --offline forbids downloading.`;
 
@@ -127,11 +127,11 @@ ${SOURCE_HELP}`,
 
 export const oeisDownloadCommand: Command = {
   name: "oeis download",
-  summary: "download the OEIS dump (https://oeis.org/stripped.gz) into data/cache and verify it",
+  summary: "download the OEIS dump (https://oeis.org/stripped.gz) into the cache and verify it",
   usage: `numlab oeis download [--quiet]
 
-Fetches https://oeis.org/stripped.gz with a progress bar into the cache (NUMLAB_CACHE_DIR or
-data/cache/), checks that the gzip stream is complete, and prints the file path. Does nothing when
+Fetches https://oeis.org/stripped.gz with a progress bar into the cache (NUMLAB_CACHE_DIR; else data/cache/ in
+a checkout, your user cache when installed), checks that the gzip stream is complete, and prints the file path. Does nothing when
 a verified copy is already cached or present in NUMLAB_DATA_DIR.`,
   async run(args) {
     const { values } = parseArgs({ args, options: { quiet: { type: "boolean" } } });

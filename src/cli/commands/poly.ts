@@ -1,81 +1,108 @@
 /** `numlab train poly` and `numlab eval poly`: headless training and evaluation of polynomial expansion. */
 import { parseArgs } from "util";
-import { Command, UsageError, intOption, numberOption } from "../command";
+import { Command, UsageError, intOption, numberOption, presetOption } from "../command";
 import { initBackend } from "../../backend";
 import { progress } from "../../display/progress";
-import { loadPolynomialRun, polynomialRunSplit, trainPolynomial } from "../../train/polynomial";
+import { POLYNOMIAL_DEFAULTS, PolynomialTrainOptions, loadPolynomialRun, polynomialRunSplit, trainPolynomial } from "../../train/polynomial";
+import { presetsUsage } from "../../train/presets";
 import { evaluatePolynomialModel, polynomialExampleRows } from "../../eval/polynomial";
 import { loadPolynomialPairs } from "../../data/polynomials";
-import { SEQ2SEQ_OPTIONS, seq2seqSettings } from "./seq2seq-options";
+import { SEQ2SEQ_OPTIONS, seq2seqSettings, seq2seqUsage } from "./seq2seq-options";
 
-const TRAIN_USAGE = `numlab train poly --out DIR [options]
+/** The usage text of `numlab train poly`: its defaults are printed from `POLYNOMIAL_DEFAULTS`, its presets read from presets/. */
+export function trainPolyUsage(): string {
+  const d = POLYNOMIAL_DEFAULTS;
+  return `numlab train poly --out DIR [options]
+numlab train poly --preset NAME|FILE.json --out DIR [options]
 
 Train the seq2seq transformer to expand factored polynomials ((7-3*z)*(-5*z-9) → 15*z**2-8*z-63).
+The default model is the seed notebook's.
 
+  --preset P          start from a preset's settings (listed below); flags given as well override it
   --data FILE         factored=expanded text or JSON pairs (default: polynomials/union_unique.txt
                       or train.txt in NUMLAB_DATA_DIR, else the cache/download)
   --generated N       train on N generated pairs instead of real data
   --limit N           use only the first N pairs of the file
-  --test-fraction F   held-out share (default 0.2)   --val-fraction F  (default 0.04)
-  --split-seed S      (default 1234)
-  --steps N           optimizer steps (default 20000)  --batch N  (default 512, as the seed)
-  --lr X              peak learning rate (default 5e-4) --warmup N  (default 200)
-  --clip X            gradient global-norm clip (default 1)
-  --hidden D --layers L --heads H --ff F --dropout P  model shape (seed: 256, 3, 8, 512, 0.1)
-  --norm pre|post     (default pre)   --gain G  attention Xavier gain (default 0.5)   --seed S (default 0)
-  --eval-every N      validation (loss, greedy exact match on --eval-size val pairs) and checkpoint every N steps (default 200)
-  --eval-size N       (default 256)
-  --float16           store checkpoint weights as float16
+  --test-fraction F   held-out share (default ${d.data.testFraction})
+  --val-fraction F    validation share (default ${d.data.valFraction})
+  --split-seed S      seed of the split (default ${d.data.splitSeed})
+${seq2seqUsage(d, "total optimizer steps")}
+  --eval-size N       validation pairs scored (loss, greedy exact match) at each evaluation (default ${d.train.evalSize})
   --resume            continue the run in --out from its checkpoint (its saved settings apply;
                       --steps may raise the total, --dropout may change the dropout, e.g. --dropout 0
-                      to fine-tune without it; changes are logged in config.json)`;
+                      to fine-tune without it; changes are logged in config.json)
+
+${presetsUsage("poly")}`;
+}
+
+/** The `trainPolynomial` options that the flags of `numlab train poly` ask for (defaults from `POLYNOMIAL_DEFAULTS`, then the preset, then the flags). */
+export function parseTrainPolyArgs(args: string[]): PolynomialTrainOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: "string" },
+      generated: { type: "string" },
+      limit: { type: "string" },
+      "test-fraction": { type: "string" },
+      "val-fraction": { type: "string" },
+      "split-seed": { type: "string" },
+      "eval-size": { type: "string" },
+      ...SEQ2SEQ_OPTIONS,
+    },
+  });
+  if (values.data !== undefined && values.generated !== undefined) throw new UsageError("--data and --generated exclude each other");
+  const resume = Boolean(values.resume);
+  const preset = presetOption(values.preset, "poly", resume);
+  const { generated: _generated, ...dataDefaults } = POLYNOMIAL_DEFAULTS.data;
+  const base = {
+    data: { ...dataDefaults, ...preset?.options.data },
+    model: { ...POLYNOMIAL_DEFAULTS.model, ...preset?.options.model },
+    train: { ...POLYNOMIAL_DEFAULTS.train, ...preset?.options.train },
+  };
+  const settings = seq2seqSettings(values, base);
+  // --data or --generated replaces the preset's source (and its file or count)
+  const { file: baseFile, generated: baseGenerated, ...dataBase } = base.data;
+  const source = values.generated !== undefined ? "generated" : values.data !== undefined ? "real" : base.data.source;
+  const file = values.data ?? (values.generated === undefined ? baseFile : undefined);
+  const generated =
+    values.generated !== undefined ? intOption(values.generated, "--generated", undefined, 10) : values.data === undefined ? baseGenerated : undefined;
+  return {
+    data: {
+      ...dataBase,
+      source,
+      ...(file !== undefined ? { file } : {}),
+      ...(generated !== undefined ? { generated } : {}),
+      ...(values.limit !== undefined ? { limit: intOption(values.limit, "--limit", undefined, 10) } : {}),
+      testFraction: numberOption(values["test-fraction"], "--test-fraction", base.data.testFraction),
+      valFraction: numberOption(values["val-fraction"], "--val-fraction", base.data.valFraction),
+      splitSeed: intOption(values["split-seed"], "--split-seed", base.data.splitSeed),
+    },
+    model: settings.model,
+    train: {
+      ...settings.train,
+      evalSize: intOption(values["eval-size"], "--eval-size", base.train.evalSize, 1),
+    },
+    out: settings.out,
+    resume,
+    ...(resume ? { onResume: settings.onResume } : {}),
+  };
+}
 
 export const trainPolyCommand: Command = {
   name: "train poly",
   summary: "train a transformer to expand factored polynomials",
-  usage: TRAIN_USAGE,
+  get usage() {
+    return trainPolyUsage();
+  },
   async run(args) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        data: { type: "string" },
-        generated: { type: "string" },
-        limit: { type: "string" },
-        "test-fraction": { type: "string" },
-        "val-fraction": { type: "string" },
-        "split-seed": { type: "string" },
-        "eval-size": { type: "string" },
-        ...SEQ2SEQ_OPTIONS,
-      },
-    });
-    if (values.data !== undefined && values.generated !== undefined) throw new UsageError("--data and --generated exclude each other");
-    const settings = seq2seqSettings(values, { batch: 512, lr: 5e-4, warmup: 200, evalEvery: 200, hidden: 256, layers: 3, heads: 8, ff: 512, dropout: 0.1 });
+    const options = parseTrainPolyArgs(args);
     await initBackend();
-    const result = await trainPolynomial({
-      data: {
-        source: values.generated !== undefined ? "generated" : "real",
-        ...(values.data !== undefined ? { file: values.data } : {}),
-        ...(values.generated !== undefined ? { generated: intOption(values.generated, "--generated", undefined, 10) } : {}),
-        ...(values.limit !== undefined ? { limit: intOption(values.limit, "--limit", undefined, 10) } : {}),
-        testFraction: numberOption(values["test-fraction"], "--test-fraction", 0.2),
-        valFraction: numberOption(values["val-fraction"], "--val-fraction", 0.04),
-        splitSeed: intOption(values["split-seed"], "--split-seed", 1234),
-      },
-      model: settings.model,
-      train: {
-        ...settings.train,
-        steps: intOption(values.steps, "--steps", 20000, 1),
-        evalSize: intOption(values["eval-size"], "--eval-size", 256, 1),
-      },
-      out: settings.out,
-      resume: settings.resume,
-      dropoutOnResume: settings.dropoutOnResume,
-    });
+    const result = await trainPolynomial(options);
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
       `trained ${result.summary.step} steps (${result.summary.seconds.toFixed(0)} s this session, ${result.parameters} parameters, ` +
         `${result.trainPairs} training pairs); val loss ${Number(last.valLoss).toFixed(4)}, greedy exact match on ` +
-        `${result.config.train.evalSize} val pairs ${Number(last.valExactMatch).toFixed(4)} → ${values.out}\n`,
+        `${result.config.train.evalSize} val pairs ${Number(last.valExactMatch).toFixed(4)} → ${options.out}\n`,
     );
     return 0;
   },
@@ -109,9 +136,7 @@ export const evalPolyCommand: Command = {
     const limit = values.limit === undefined ? undefined : intOption(values.limit, "--limit", undefined, 1);
     await initBackend({ quiet: Boolean(values.json) });
     const run = loadPolynomialRun(values.checkpoint);
-    const pairs = values.data
-      ? await loadPolynomialPairs(values.data, { limit })
-      : (await polynomialRunSplit(run.config.data)).test.slice(0, limit);
+    const pairs = values.data ? await loadPolynomialPairs(values.data, { limit }) : (await polynomialRunSplit(run.config.data)).test.slice(0, limit);
     const bar = values.json ? null : progress({ total: pairs.length, label: "expanding", unit: "pair" });
     let done = 0;
     const r = evaluatePolynomialModel(run.model, run.language, pairs, {

@@ -8,6 +8,9 @@ import { probeEmbeddings, probeSummary } from "../../eval/probes";
 import { tableText, toTableData } from "../../display/table";
 import { EventFileWriter, writeProjectorEmbedding } from "../../train/tensorboard";
 
+/** The defaults of `numlab probe`, printed in its usage text and used when a flag is left out. */
+export const PROBE_CLI_DEFAULTS = { count: 500, folds: 5, seed: 0, C: 1 } as const;
+
 const USAGE = `numlab probe (--embeddings FILE | --glove FILE | --bert-vocab FILE --bert-model FILE) [options]
 
 Logistic-regression probes of integer embeddings: can div2, div3, div4, div5, div10 and prime be
@@ -19,10 +22,10 @@ Sources:
   --glove FILE        GloVe text file (token then floats; plain or .gz)
   --bert-vocab FILE   BERT vocab.txt, with --bert-model FILE (Hugging Face model.safetensors)
 Options:
-  --count K           probe the integers 0..K-1 present in the source (default 500)
-  --folds N           number of folds (default 5)
-  --seed S            seed of the fold shuffle (default 0)
-  --C C               inverse L2 strength of the logistic regression (default 1)
+  --count K           probe the integers 0..K-1 present in the source (default ${PROBE_CLI_DEFAULTS.count})
+  --folds N           number of folds (default ${PROBE_CLI_DEFAULTS.folds})
+  --seed S            seed of the fold shuffle (default ${PROBE_CLI_DEFAULTS.seed})
+  --C C               inverse L2 strength of the logistic regression (default ${PROBE_CLI_DEFAULTS.C})
   --tensorboard DIR   also write the accuracies (step 0) and projector files there
   --name NAME         embedding name for --tensorboard (default: from the source)
   --json              print { "div2": { "train", "test", "testStd", "majority" }, ... }`;
@@ -48,10 +51,10 @@ export const probeCommand: Command = {
         json: { type: "boolean" },
       },
     });
-    const count = intOption(values.count, "--count", 500, 2);
-    const folds = intOption(values.folds, "--folds", 5, 2);
-    const seed = intOption(values.seed, "--seed", 0);
-    const C = values.C === undefined ? 1 : Number(values.C);
+    const count = intOption(values.count, "--count", PROBE_CLI_DEFAULTS.count, 2);
+    const folds = intOption(values.folds, "--folds", PROBE_CLI_DEFAULTS.folds, 2);
+    const seed = intOption(values.seed, "--seed", PROBE_CLI_DEFAULTS.seed);
+    const C = values.C === undefined ? PROBE_CLI_DEFAULTS.C : Number(values.C);
     if (!(C > 0)) throw new UsageError(`--C must be a positive number, got "${values.C}"`);
     const sources = [values.embeddings, values.glove, values["bert-vocab"] ?? values["bert-model"]].filter((s) => s !== undefined);
     if (sources.length !== 1) throw new UsageError("give exactly one of --embeddings, --glove, --bert-vocab/--bert-model");

@@ -1,11 +1,16 @@
 /**
  * The command-line options that `train arith` and `train poly` share: the transformer's shape and
- * the optimizer settings of `trainSeq2Seq`. Each command passes its own defaults.
+ * the optimizer settings of `trainSeq2Seq`. Their defaults are not written here: each command
+ * passes its trainer's defaults object (`ARITHMETIC_DEFAULTS`, `POLYNOMIAL_DEFAULTS`), merged with
+ * the `--preset` it was given, and builds its usage text from the same object.
  */
 import { UsageError, intOption, numberOption } from "../command";
+import type { TransformerConfig } from "../../models/transformer";
+import type { Seq2SeqOnResume, Seq2SeqTrainConfig } from "../../train/seq2seq";
 
 /** `parseArgs` option specs for the shared flags. */
 export const SEQ2SEQ_OPTIONS = {
+  preset: { type: "string" },
   steps: { type: "string" },
   batch: { type: "string" },
   lr: { type: "string" },
@@ -25,53 +30,76 @@ export const SEQ2SEQ_OPTIONS = {
   out: { type: "string" },
 } as const;
 
+/** The settings the shared flags fall back to: a trainer's defaults, or those merged with a preset. */
 export interface Seq2SeqFlagDefaults {
-  batch: number;
-  lr: number;
-  warmup: number;
-  evalEvery: number;
-  hidden: number;
-  layers: number;
-  heads: number;
-  ff: number;
-  dropout: number;
+  model: Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize" | "maxLength" | "padId"> & Partial<Pick<TransformerConfig, "maxLength">>;
+  train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number; warmupSteps: number; clipNorm: number; evalEvery: number; float16: boolean };
 }
 
 type FlagValues = { [K in keyof typeof SEQ2SEQ_OPTIONS]?: (typeof SEQ2SEQ_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
 
-/** The model and training settings named by the shared flags (steps are left to each command). */
-export function seq2seqSettings(values: FlagValues, defaults: Seq2SeqFlagDefaults) {
+/**
+ * The model and training settings named by the shared flags: every flag not given keeps the value
+ * of `base`. With --resume the run's own settings apply; `steps` is then only set by an explicit
+ * --steps (the new total) and an explicit --dropout becomes `onResume.dropout`.
+ */
+export function seq2seqSettings<B extends Seq2SeqFlagDefaults>(values: FlagValues, base: B) {
   if (!values.out) throw new UsageError("missing required option --out");
-  const norm = values.norm ?? "pre";
-  if (norm !== "pre" && norm !== "post") throw new UsageError(`--norm must be pre or post, got "${norm}"`);
-  const layers = intOption(values.layers, "--layers", defaults.layers, 1);
-  const seed = intOption(values.seed, "--seed", 0);
-  const evalEvery = intOption(values["eval-every"], "--eval-every", defaults.evalEvery, 1);
+  const resume = Boolean(values.resume);
+  if (values.norm !== undefined && values.norm !== "pre" && values.norm !== "post") throw new UsageError(`--norm must be pre or post, got "${values.norm}"`);
+  const layers = values.layers === undefined ? undefined : intOption(values.layers, "--layers", undefined, 1);
+  const seed = values.seed === undefined ? undefined : intOption(values.seed, "--seed", undefined);
+  const evalEvery = values["eval-every"] === undefined ? undefined : intOption(values["eval-every"], "--eval-every", undefined, 1);
+  const dropout = numberOption(values.dropout, "--dropout", base.model.dropout);
+  const onResume: Seq2SeqOnResume = resume && values.dropout !== undefined ? { dropout } : {};
   return {
     out: values.out,
-    resume: Boolean(values.resume),
-    /** With --resume, an explicit --dropout changes the run's dropout from its checkpoint on. */
-    dropoutOnResume: values.resume && values.dropout !== undefined ? numberOption(values.dropout, "--dropout", defaults.dropout) : undefined,
+    resume,
+    /** With --resume: the changes the flags ask for (an explicit --dropout changes the run's dropout from its checkpoint on). */
+    onResume,
     model: {
-      hidden: intOption(values.hidden, "--hidden", defaults.hidden, 1),
-      encoderLayers: layers,
-      decoderLayers: layers,
-      heads: intOption(values.heads, "--heads", defaults.heads, 1),
-      ffHidden: intOption(values.ff, "--ff", defaults.ff, 1),
-      dropout: numberOption(values.dropout, "--dropout", defaults.dropout),
-      attentionGain: numberOption(values.gain, "--gain", 0.5),
-      norm: norm as "pre" | "post",
-      seed,
-    },
+      ...base.model,
+      hidden: intOption(values.hidden, "--hidden", base.model.hidden, 1),
+      encoderLayers: layers ?? base.model.encoderLayers,
+      decoderLayers: layers ?? base.model.decoderLayers,
+      heads: intOption(values.heads, "--heads", base.model.heads, 1),
+      ffHidden: intOption(values.ff, "--ff", base.model.ffHidden, 1),
+      dropout,
+      attentionGain: numberOption(values.gain, "--gain", base.model.attentionGain),
+      norm: (values.norm ?? base.model.norm) as "pre" | "post",
+      seed: seed ?? base.model.seed,
+    } as B["model"],
     train: {
-      batchSize: intOption(values.batch, "--batch", defaults.batch, 1),
-      learningRate: numberOption(values.lr, "--lr", defaults.lr),
-      warmupSteps: intOption(values.warmup, "--warmup", defaults.warmup),
-      clipNorm: numberOption(values.clip, "--clip", 1),
-      seed,
-      evalEvery,
-      checkpointEvery: evalEvery,
-      float16: Boolean(values.float16),
-    },
+      ...base.train,
+      steps: values.steps !== undefined ? intOption(values.steps, "--steps", undefined, 1) : resume ? undefined : base.train.steps,
+      batchSize: intOption(values.batch, "--batch", base.train.batchSize, 1),
+      learningRate: numberOption(values.lr, "--lr", base.train.learningRate),
+      warmupSteps: intOption(values.warmup, "--warmup", base.train.warmupSteps),
+      clipNorm: numberOption(values.clip, "--clip", base.train.clipNorm),
+      seed: seed ?? base.train.seed,
+      evalEvery: evalEvery ?? base.train.evalEvery,
+      checkpointEvery: evalEvery ?? base.train.checkpointEvery,
+      float16: values.float16 ? true : base.train.float16,
+    } as Omit<B["train"], "steps"> & { steps: number | undefined },
   };
+}
+
+/** Usage lines of the shared flags, printing the defaults of `d` (a trainer's defaults object). */
+export function seq2seqUsage(d: Seq2SeqFlagDefaults, steps: string): string {
+  return `  --steps N           ${steps} (default ${d.train.steps}; with --resume: the run's own, or a new total)
+  --batch N           batch size (default ${d.train.batchSize})
+  --lr X              peak learning rate (default ${d.train.learningRate})
+  --warmup N          linear warm-up steps (default ${d.train.warmupSteps})
+  --clip X            gradient global-norm clip, 0 for none (default ${d.train.clipNorm})
+  --hidden D          model width (default ${d.model.hidden})
+  --layers L          encoder and decoder layers (default ${d.model.encoderLayers})
+  --heads H           attention heads (default ${d.model.heads})
+  --ff F              feed-forward width (default ${d.model.ffHidden})
+  --dropout P         dropout rate (default ${d.model.dropout}; with --resume: changes the run's rate from its
+                      checkpoint on, e.g. --dropout 0 to fine-tune without it)
+  --gain G            Xavier gain of the attention weights (default ${d.model.attentionGain})
+  --norm pre|post     layer norm before or after each sublayer (default ${d.model.norm})
+  --seed S            seed of the weights and the dropout masks (default ${d.model.seed})
+  --eval-every N      validation and checkpoint every N steps (default ${d.train.evalEvery})
+  --float16           store checkpoint weights as float16 (default ${d.train.float16 ? "on" : "off"})`;
 }
