@@ -429,8 +429,11 @@ export function lrFinder(train: CharContexts, modelConfig: Omit<MlpLmConfig, "se
 /**
  * Sample `n` names: start from an all-'.' context, draw the next character from the model's
  * distribution with `rng`, shift it into the context, stop at '.' (or `maxLength` characters).
+ * At a `temperature` T other than 1 the next character is drawn with probability ∝ p^(1/T)
+ * (T < 1 sharpens the distribution, T > 1 flattens it); T = 1 draws exactly as the model says.
  */
-export function sampleNames(model: MlpLm, n: number, rng: Rng, maxLength = 50): string[] {
+export function sampleNames(model: MlpLm, n: number, rng: Rng, maxLength = 50, temperature = 1): string[] {
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new Error(`temperature must be a positive number, got ${temperature}`);
   const { blockSize } = model.config;
   const names: string[] = [];
   for (let k = 0; k < n; k++) {
@@ -438,8 +441,9 @@ export function sampleNames(model: MlpLm, n: number, rng: Rng, maxLength = 50): 
     let name = "";
     for (;;) {
       const probs = tf.tidy(() => mlpLmProbabilities(model, tf.tensor2d(context, [1, blockSize], "int32")));
-      const next = rng.categorical(probs.dataSync());
+      const p = probs.dataSync();
       probs.dispose();
+      const next = rng.categorical(temperature === 1 ? p : withTemperature(p, temperature));
       if (next === NAME_BOUNDARY_TOKEN || name.length >= maxLength) break;
       name += tokenToChar(next);
       context.copyWithin(0, 1);
@@ -448,6 +452,14 @@ export function sampleNames(model: MlpLm, n: number, rng: Rng, maxLength = 50): 
     names.push(name);
   }
   return names;
+}
+
+/** Weights ∝ p^(1/T), computed in log space (unnormalized; `Rng.categorical` normalizes). */
+function withTemperature(p: ArrayLike<number>, temperature: number): number[] {
+  const logs = Array.from(p, (x) => Math.log(x));
+  let maxLog = -Infinity;
+  for (const l of logs) if (l > maxLog) maxLog = l;
+  return logs.map((l) => Math.exp((l - maxLog) / temperature));
 }
 
 export interface SweepPoint {

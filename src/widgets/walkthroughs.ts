@@ -12,9 +12,9 @@ import type { ArithmeticData } from "../datasets/arithmetic";
 import { judgeCandidate } from "../eval/arithmetic";
 import { NextIntegerPredictor, continueSequence, predictNext } from "../eval/predict-next";
 import { DecodingModels, beamSearch } from "../models/decoding";
-import { MlpLm, mlpLmProbabilities } from "../models/mlp-lm";
+import { MlpLm } from "../models/mlp-lm";
+import { sampleNames } from "../train/makemore";
 import { Rng } from "../random";
-import { NAME_BOUNDARY_TOKEN, tokenToChar } from "../tokenizers/characters";
 import { FloatSlider, IntSlider, IntText, Text } from "./controls";
 import { Interactive, interact } from "./interact";
 
@@ -153,32 +153,7 @@ export function factorizationExplorer(run: FactorizationRunLike, options: Factor
  * draw for draw.
  */
 export function sampleNamesWithTemperature(model: MlpLm, n: number, rng: Rng, temperature = 1, maxLength = 50): string[] {
-  if (!(temperature > 0 && Number.isFinite(temperature))) throw new Error(`temperature must be a positive number, got ${temperature}`);
-  const { blockSize } = model.config;
-  const names: string[] = [];
-  for (let k = 0; k < n; k++) {
-    const context = new Int32Array(blockSize).fill(NAME_BOUNDARY_TOKEN);
-    let name = "";
-    for (;;) {
-      const probs = tf.tidy(() => mlpLmProbabilities(model, tf.tensor2d(context, [1, blockSize], "int32")));
-      const p = probs.dataSync() as Float32Array;
-      probs.dispose();
-      let weights: ArrayLike<number> = p;
-      if (temperature !== 1) {
-        let maxLog = -Infinity;
-        const logs = Array.from(p, (x) => Math.log(x));
-        for (const l of logs) if (l > maxLog) maxLog = l;
-        weights = logs.map((l) => Math.exp((l - maxLog) / temperature));
-      }
-      const next = rng.categorical(weights);
-      if (next === NAME_BOUNDARY_TOKEN || name.length >= maxLength) break;
-      name += tokenToChar(next);
-      context.copyWithin(0, 1);
-      context[blockSize - 1] = next;
-    }
-    names.push(name);
-  }
-  return names;
+  return sampleNames(model, n, rng, maxLength, temperature);
 }
 
 export interface NameSamplerOptions {
