@@ -158,9 +158,9 @@ test("userCacheDir follows each platform's convention", () => {
 });
 
 test("isInstalledPackage: only a package root below a node_modules folder", () => {
-  assert.equal(isInstalledPackage("/work/numlab"), false);
-  assert.equal(isInstalledPackage("/work/node_modules_backup/numlab"), false);
-  assert.equal(isInstalledPackage("/work/app/node_modules/numlab"), true);
+  assert.equal(isInstalledPackage("/home/ann/numlab"), false);
+  assert.equal(isInstalledPackage("/home/ann/node_modules_backup/numlab"), false);
+  assert.equal(isInstalledPackage("/home/ann/app/node_modules/numlab"), true);
   assert.equal(isInstalledPackage("C:\\app\\node_modules\\numlab"), true);
   // this repository (node_modules/numlab is only a link back to it; __dirname is the real path)
   assert.equal(isInstalledPackage(), false);
