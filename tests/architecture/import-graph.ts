@@ -16,7 +16,7 @@ import * as ts from "typescript";
  * whose evaluation hooks and embedding snapshots use them; `viz` and `widgets` present results.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["smoke", "random"],
+  ["smoke", "random", "cancel"],
   ["math", "tokenizers"],
   ["backend"],
   ["display"],
