@@ -11,10 +11,17 @@
  *      Content-Length matched, a full gzip decompression for `.gz`, the optional sha256).
  *
  * A truncated or corrupt download is reported and fetched once more; a file that still fails is an
- * error, so nothing half-written is ever parsed. `readLines` iterates the lines of plain or gzip
- * files (gzip is recognised by its magic bytes, not the file name).
+ * error, so nothing half-written is ever parsed. A server that does not answer within `timeoutMs`
+ * (default 60 s, counted from the request, through DNS, connecting and between data) is an error
+ * after that time, without a retry. A download records its size and sha256 next to the cached
+ * file (`<file>.verified.json`); a cached file whose size, date or hash no longer match (cut short,
+ * overwritten) is checked again and downloaded anew when it differs. Write failures (a full disk)
+ * name the file and the step. `readLines` iterates the lines of plain or gzip files (gzip is
+ * recognised by its magic bytes, not the file name), in time linear in the file size even for a
+ * single line of hundreds of megabytes.
  */
 import * as crypto from "crypto";
+import type { LookupFunction } from "net";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
@@ -71,10 +78,15 @@ export interface DownloadOptions {
   label?: string;
   /** Extra attempts after a failed (truncated, corrupt, network) download. Default 1. */
   retries?: number;
-  /** Socket inactivity timeout in ms. Default 60000. */
+  /**
+   * Time limit in ms for the server to answer (DNS, connection and response headers) and, after
+   * that, for each next piece of data. Default 60000. A time-out is not retried.
+   */
   timeoutMs?: number;
   /** Where messages go (default: stderr). */
   log?: (message: string) => void;
+  /** Host name lookup (default: the system's); tests pass one that never answers. */
+  lookup?: LookupFunction;
 }
 
 export interface DownloadResult {
@@ -89,6 +101,100 @@ export class DataIntegrityError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "DataIntegrityError";
+  }
+}
+
+/** A download whose server did not answer (or stopped sending) within the time limit. */
+export class DownloadTimeoutError extends Error {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+    readonly received: number,
+  ) {
+    super(
+      `no ${received > 0 ? "further data" : "answer"} from ${new URL(url).host} within ${formatSeconds(timeoutMs)} fetching ${url}` +
+        `${received > 0 ? ` (after ${received} bytes)` : ""}: the download timed out`,
+    );
+    this.name = "DownloadTimeoutError";
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`;
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  ENOENT: "no such file or directory",
+  EMFILE: "too many open files",
+  EIO: "input/output error",
+};
+
+/** A system error in words, with its code: "no space left on the device (ENOSPC)". */
+export function systemErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && SYSTEM_ERRORS[code]) return `${SYSTEM_ERRORS[code]} (${code})`;
+  return (err as Error | undefined)?.message ?? String(err);
+}
+
+/** A file-system failure with the file and the step it happened in, e.g. "writing X (downloading URL): no space left on the device (ENOSPC)". */
+export class DataFileError extends Error {
+  /** The system error code (ENOSPC, EACCES, …), when there is one. */
+  readonly code: string | undefined;
+  constructor(
+    readonly file: string,
+    readonly step: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step} ${file}: ${systemErrorReason(cause)}`);
+    this.name = "DataFileError";
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}
+
+/** Run `fn`; a file-system error it throws becomes a `DataFileError` naming `file` and `step` ("writing", "reading", …). */
+export function withFileContext<T>(file: string, step: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DataFileError || typeof (err as NodeJS.ErrnoException)?.code !== "string") throw err;
+    throw new DataFileError(file, step, err);
+  }
+}
+
+/**
+ * Check that `file` can be read as a data file: a clear error (labelled `what`) when it does not
+ * exist, is a directory (naming a few of its files), or cannot be opened.
+ */
+export function checkDataFile(file: string, what: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new Error(`${what}: file not found: ${file}`);
+    throw new Error(`${what}: cannot read ${file}: ${systemErrorReason(err)}`);
+  }
+  if (st.isDirectory()) {
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(file).filter((name) => !name.startsWith(".")).sort();
+    } catch {
+      // an unreadable folder: name none
+    }
+    const hint = entries.length > 0 ? ` (it holds ${entries.slice(0, 3).join(", ")}${entries.length > 3 ? `, … ${entries.length} entries` : ""})` : "";
+    throw new Error(`${what}: ${file} is a directory, not a file${hint}; give the path of a data file`);
+  }
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (err) {
+    throw new Error(`${what}: cannot read ${file}: ${systemErrorReason(err)}`);
   }
 }
 
@@ -206,9 +312,8 @@ export function findLocalDataFile(source: DataSource, options: { path?: string; 
 /** Resolve a data file (see the module comment for the order); downloads into the cache if needed. */
 export async function locateDataFile(source: DataSource, options: LocateOptions = {}): Promise<string> {
   if (options.path !== undefined) {
-    const p = path.resolve(options.path);
-    if (!isFile(p)) throw new Error(`${source.name}: file not found: ${options.path}`);
-    return p;
+    checkDataFile(options.path, source.name);
+    return path.resolve(options.path);
   }
   for (const dir of dataDirs(options.dataDir)) {
     for (const name of source.fileNames) {
@@ -218,14 +323,19 @@ export async function locateDataFile(source: DataSource, options: LocateOptions 
   }
   const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(m + "\n");
   const cached = path.join(cacheDir(), cacheFileName(source));
+  // a cached file that fails its check stays in place until a verified download replaces it
+  let failedCheck: string | null = null;
   if (isFile(cached)) {
     try {
       await verifyCachedFile(cached, source);
       return cached;
     } catch (err) {
-      log(`${source.name}: cached file ${cached} failed its check (${(err as Error).message}); downloading again`);
-      fs.rmSync(cached, { force: true });
-      fs.rmSync(markerPath(cached), { force: true });
+      if (!(err instanceof DataIntegrityError)) throw err;
+      failedCheck = err.message;
+      if (options.download === false) {
+        throw new Error(`${source.name}: the cached file failed its check (${err.message}) and downloading is disabled; allow the download of ${source.url} or delete ${cached}`);
+      }
+      log(`${source.name}: cached file ${cached} failed its check (${err.message}); downloading again`);
     }
   }
   if (isSmoke() && source.smokeFixture) {
@@ -240,15 +350,26 @@ export async function locateDataFile(source: DataSource, options: LocateOptions 
         `pass a file path, set NUMLAB_DATA_DIR, or allow the download of ${source.url}`,
     );
   }
-  await downloadFile(source.url, cached, {
-    gzip: source.gzip,
-    sha256: source.sha256,
-    minBytes: source.minBytes,
-    quiet: options.quiet,
-    label: source.name,
-    log,
-  });
-  writeMarker(cached);
+  let got: DownloadResult;
+  try {
+    got = await downloadFile(source.url, cached, {
+      gzip: source.gzip,
+      sha256: source.sha256,
+      minBytes: source.minBytes,
+      quiet: options.quiet,
+      label: source.name,
+      log,
+    });
+  } catch (err) {
+    const stale = failedCheck === null ? "" : ` (the cached ${cached}, kept, failed its check: ${failedCheck})`;
+    if (!(err instanceof DownloadTimeoutError)) {
+      if (stale === "") throw err;
+      throw new Error(`${(err as Error).message}${stale}`);
+    }
+    const places = dataDirs(options.dataDir).length > 0 ? "the data folder" : "a folder named by NUMLAB_DATA_DIR";
+    throw new Error(`${source.name}: ${err.message}; check the network, or put ${source.fileNames[0]} into ${places} and run again${stale}`);
+  }
+  writeMarker(cached, got.sha256);
   return cached;
 }
 
@@ -262,7 +383,12 @@ export function smokeFixtureFile(source: DataSource): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, cacheFileName(source).replace(/\.gz$/, ""));
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, source.smokeFixture());
+  try {
+    withFileContext(file, "writing the smoke-mode stand-in", () => fs.writeFileSync(tmp, source.smokeFixture!()));
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
   fs.renameSync(tmp, file);
   return file;
 }
@@ -274,32 +400,48 @@ function markerPath(file: string): string {
   return file + ".verified.json";
 }
 
+/** What `<file>.verified.json` remembers of a verified file: its size, date and (since the download) sha256. */
 interface Marker {
   size: number;
   mtimeMs: number;
+  sha256?: string;
 }
 
-function writeMarker(file: string): void {
+function writeMarker(file: string, sha256: string): void {
   const st = fs.statSync(file);
-  const marker: Marker = { size: st.size, mtimeMs: st.mtimeMs };
-  fs.writeFileSync(markerPath(file), JSON.stringify(marker) + "\n");
+  const marker: Marker = { size: st.size, mtimeMs: st.mtimeMs, sha256 };
+  withFileContext(markerPath(file), "writing the check record", () => fs.writeFileSync(markerPath(file), JSON.stringify(marker) + "\n"));
 }
 
-function markerMatches(file: string): boolean {
+function readMarker(file: string): Marker | null {
   try {
-    const marker = JSON.parse(fs.readFileSync(markerPath(file), "utf8")) as Marker;
-    const st = fs.statSync(file);
-    return marker.size === st.size && marker.mtimeMs === st.mtimeMs;
+    const marker = JSON.parse(fs.readFileSync(markerPath(file), "utf8")) as Partial<Marker>;
+    return typeof marker.size === "number" && typeof marker.mtimeMs === "number" ? (marker as Marker) : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** Check a cached file once (the result is remembered in `<file>.verified.json`). */
+/**
+ * Check a cached file. Unchanged since its last check (same size and date as its record): nothing to
+ * do. Changed: a different size, or different bytes (sha256) than the record made at download, is a
+ * `DataIntegrityError` — e.g. a `train.txt` cut at a line boundary, which no format check notices.
+ * Without a record (a file put into the cache by hand): the source's checks (size, gzip, sha256),
+ * and the record is written.
+ */
 async function verifyCachedFile(file: string, source: DataSource): Promise<void> {
-  if (markerMatches(file)) return;
+  const marker = readMarker(file);
+  const size = fs.statSync(file).size;
+  if (marker && marker.size === size && marker.mtimeMs === fs.statSync(file).mtimeMs) return;
+  if (marker && marker.size !== size) {
+    throw new DataIntegrityError(`${file} has ${size} bytes, but ${marker.size} were downloaded and verified: it changed since (cut short or overwritten)`);
+  }
+  const sha256 = await sha256File(file);
+  if (marker?.sha256 !== undefined && marker.sha256 !== sha256) {
+    throw new DataIntegrityError(`${file} has sha256 ${sha256}, but the verified download had ${marker.sha256}: its bytes changed since`);
+  }
   await verifyFile(file, { gzip: source.gzip, sha256: source.sha256, minBytes: source.minBytes });
-  writeMarker(file);
+  writeMarker(file, sha256);
 }
 
 /** Decompress a whole gzip file, discarding the output; rejects on truncation or corruption. */
@@ -367,82 +509,121 @@ interface FetchOutcome {
   sha256: string;
 }
 
-function fetchOnce(url: string, dest: string, opts: DownloadOptions, redirectsLeft = 5): Promise<FetchOutcome> {
+/**
+ * One GET of `url` into `dest`. `opts.timeoutMs` is enforced by a timer of its own, started before
+ * the request (a socket time-out would not cover the DNS lookup and the connection attempt, which
+ * the system may keep trying for two minutes) and restarted by every piece of data received.
+ * `label` names the file being written in messages (the final name, not the temporary one).
+ */
+function fetchOnce(url: string, dest: string, opts: DownloadOptions, label: string, redirectsLeft = 5): Promise<FetchOutcome> {
   const u = checkUrl(url);
   const client = u.protocol === "https:" ? https : http;
+  const timeoutMs = opts.timeoutMs ?? 60000;
   return new Promise<FetchOutcome>((resolve, reject) => {
-    const req = client.get(u, { headers: { "user-agent": "numlab", "accept-encoding": "identity" } }, (res) => {
+    let settled = false;
+    let received = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let onTimeout = (): void => undefined;
+    const armTimer = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => onTimeout(), timeoutMs);
+    };
+    const settle = (err: Error | null, outcome?: FetchOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(outcome!);
+    };
+    const requestOptions: https.RequestOptions = { headers: { "user-agent": "numlab", "accept-encoding": "identity" } };
+    if (opts.lookup) requestOptions.lookup = opts.lookup;
+    const req = client.get(u, requestOptions, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
+        clearTimeout(timer);
+        settled = true;
         if (redirectsLeft <= 0) return reject(new Error(`too many redirects fetching ${url}`));
         const next = new URL(res.headers.location, u).toString();
-        fetchOnce(next, dest, opts, redirectsLeft - 1).then(resolve, reject);
+        fetchOnce(next, dest, opts, label, redirectsLeft - 1).then(resolve, reject);
         return;
       }
       if (status !== 200) {
         res.resume();
-        return reject(new Error(`HTTP ${status} fetching ${url}`));
+        return settle(new Error(`HTTP ${status} fetching ${url}`));
       }
+      armTimer();
       const lengthHeader = res.headers["content-length"];
       const expected = lengthHeader !== undefined ? Number(lengthHeader) : undefined;
       const bar = progress({ total: expected, label: opts.label ?? path.basename(dest), unit: "B", mode: opts.quiet ? "silent" : undefined });
       const hash = crypto.createHash("sha256");
-      let received = 0;
       const out = fs.createWriteStream(dest);
       let failed = false;
       const fail = (err: Error): void => {
         if (failed) return;
         failed = true;
+        clearTimeout(timer);
         bar.done();
         res.destroy();
         // reject only once the temp file is closed, so the caller's cleanup cannot race its creation
-        if (out.closed) reject(err);
+        if (out.closed) settle(err);
         else {
-          out.once("close", () => reject(err));
+          out.once("close", () => settle(err));
           out.destroy();
         }
       };
+      onTimeout = () => fail(new DownloadTimeoutError(url, timeoutMs, received));
       res.on("data", (chunk: Buffer) => {
         received += chunk.length;
         hash.update(chunk);
         bar.set(received);
+        armTimer();
       });
       res.on("aborted", () => fail(new DataIntegrityError(`connection closed after ${received} bytes fetching ${url}`)));
       res.on("error", (err) => fail(new DataIntegrityError(`download of ${url} failed after ${received} bytes: ${err.message}`)));
-      out.on("error", (err) => fail(err));
+      out.on("error", (err) => fail(new DataFileError(label, `writing the download of ${url} (after ${received} bytes) to`, err)));
       out.on("finish", () => {
         if (failed) return;
         bar.done();
         if (expected !== undefined && Number.isFinite(expected) && received !== expected) {
           failed = true;
-          return reject(new DataIntegrityError(`truncated download of ${url}: got ${received} of ${expected} bytes`));
+          return settle(new DataIntegrityError(`truncated download of ${url}: got ${received} of ${expected} bytes`));
         }
-        resolve({ bytes: received, sha256: hash.digest("hex") });
+        settle(null, { bytes: received, sha256: hash.digest("hex") });
       });
       res.pipe(out);
     });
-    req.setTimeout(opts.timeoutMs ?? 60000, () => req.destroy(new Error(`timed out fetching ${url}`)));
-    req.on("error", (err) => reject(err));
+    onTimeout = () => {
+      settle(new DownloadTimeoutError(url, timeoutMs, 0));
+      req.destroy();
+    };
+    armTimer();
+    req.on("error", (err) => settle(err));
   });
+}
+
+/** Failures that another attempt cannot cure: a silent server (the time limit is the user's), a full or read-only disk. */
+function isFinal(err: Error): boolean {
+  return err instanceof DownloadTimeoutError || (err instanceof DataFileError && err.code !== undefined && err.code !== "ENOENT");
 }
 
 /**
  * Download `url` to `dest` through a temporary file in the same folder, verify it, and rename it
  * into place. A failed attempt (network error, truncation, bad gzip, wrong sha256) is reported and
- * retried `retries` times (default 1); the last error is thrown. `dest` is never left half-written.
+ * retried `retries` times (default 1); the last error is thrown. A time-out or a write error (full
+ * disk) is thrown at once, naming the file. `dest` is never left half-written.
  */
 export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
   checkUrl(url);
   const log = opts.log ?? (opts.quiet ? () => undefined : (m: string) => process.stderr.write(m + "\n"));
   const retries = opts.retries ?? 1;
-  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  withFileContext(path.dirname(dest), "creating the download folder", () => fs.mkdirSync(path.dirname(dest), { recursive: true }));
   let lastError: Error | null = null;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const tmp = `${dest}.part-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
     try {
       if (!opts.quiet) log(`downloading ${url} → ${dest}${attempt > 1 ? ` (attempt ${attempt})` : ""}`);
-      const got = await fetchOnce(url, tmp, opts);
+      const got = await fetchOnce(url, tmp, opts, dest);
       if (opts.minBytes !== undefined && got.bytes < opts.minBytes) {
         throw new DataIntegrityError(`download of ${url} has ${got.bytes} bytes, expected at least ${opts.minBytes}`);
       }
@@ -450,11 +631,12 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       if (opts.sha256 && got.sha256 !== opts.sha256.toLowerCase()) {
         throw new DataIntegrityError(`download of ${url}: sha256 ${got.sha256} does not match the expected ${opts.sha256}`);
       }
-      fs.renameSync(tmp, dest);
+      withFileContext(dest, `moving the verified download ${tmp} into place as`, () => fs.renameSync(tmp, dest));
       return { path: dest, bytes: got.bytes, sha256: got.sha256, attempts: attempt };
     } catch (err) {
       lastError = err as Error;
       fs.rmSync(tmp, { force: true });
+      if (isFinal(lastError)) throw lastError;
       if (attempt <= retries) log(`${lastError.message}; downloading again`);
     }
   }
@@ -513,7 +695,6 @@ export interface NumberedLine {
  * final segment after the last newline is not.
  */
 export async function* readNumberedLines(file: string): AsyncGenerator<NumberedLine> {
-  let rest = "";
   let lineNo = 0;
   const decoder = new TextDecoder("utf-8");
   const clean = (s: string): string => {
@@ -521,19 +702,30 @@ export async function* readNumberedLines(file: string): AsyncGenerator<NumberedL
     if (s.length > 0 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
     return s;
   };
+  // the pieces of an unfinished line are kept apart and joined once its newline arrives, and each
+  // chunk is searched for newlines only once: linear time even for one line of hundreds of MB
+  let pending: string[] = [];
   for await (const chunk of openDataStream(file)) {
-    const text = rest + decoder.decode(chunk as Buffer, { stream: true });
+    const text = decoder.decode(chunk as Buffer, { stream: true });
     let start = 0;
     for (;;) {
       const nl = text.indexOf("\n", start);
       if (nl < 0) break;
+      let line = text.slice(start, nl);
+      if (pending.length > 0) {
+        pending.push(line);
+        line = pending.join("");
+        pending = [];
+      }
       lineNo++;
-      yield { line: clean(text.slice(start, nl)), lineNo };
+      yield { line: clean(line), lineNo };
       start = nl + 1;
     }
-    rest = text.slice(start);
+    if (start < text.length) pending.push(text.slice(start));
   }
-  rest += decoder.decode();
+  const tail = decoder.decode();
+  if (tail.length > 0) pending.push(tail);
+  const rest = pending.join("");
   if (rest.length > 0) {
     lineNo++;
     yield { line: clean(rest), lineNo };

@@ -4,7 +4,7 @@
  * and `parseNames` checks it: empty lines are skipped, anything other than a–z is an error naming
  * the file and line.
  */
-import { DataSource, locateDataFile, readNumberedLines } from "./download";
+import { DataSource, checkDataFile, locateDataFile, readNumberedLines } from "./download";
 import { namesFixtureText } from "./smoke-fixtures";
 
 /** Where `names.txt` comes from. */
@@ -29,9 +29,17 @@ export class NamesFormatError extends Error {
   }
 }
 
+/** The name for a message: whole when short, else 40 characters around index `at` with "…" marks and its length. */
+function quoted(name: string, at: number): string {
+  if (name.length <= 60) return `"${name}"`;
+  const start = Math.max(0, Math.min(at - 20, name.length - 40));
+  return `"${start > 0 ? "…" : ""}${name.slice(start, start + 40)}${start + 40 < name.length ? "…" : ""}" (${name.length} characters)`;
+}
+
 /**
  * Check one line: null for an empty (or whitespace-only) line, the name otherwise. Surrounding
- * whitespace is ignored; any other character outside a–z throws a `NamesFormatError`.
+ * whitespace is ignored; any other character outside a–z throws a `NamesFormatError` giving its
+ * column (a long line is quoted around it).
  */
 export function parseNameLine(line: string, file: string, lineNo: number): string | null {
   const name = line.trim();
@@ -39,11 +47,11 @@ export function parseNameLine(line: string, file: string, lineNo: number): strin
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c < 97 || c > 122) {
-      const shown = JSON.stringify(name[i]);
+      const ch = String.fromCodePoint(name.codePointAt(i)!);
       throw new NamesFormatError(
         file,
         lineNo,
-        `character ${shown} at column ${line.indexOf(name) + i + 1} of "${name}" is not a lowercase letter a–z`,
+        `character ${JSON.stringify(ch)} at column ${line.indexOf(name) + i + 1} of ${quoted(name, i)} is not a lowercase letter a–z`,
       );
     }
   }
@@ -62,6 +70,7 @@ export function parseNames(text: string, file = "<text>"): string[] {
 
 /** Names of a plain or gzip names file, in file order. */
 export async function readNamesFile(file: string): Promise<string[]> {
+  checkDataFile(file, "makemore names");
   const names: string[] = [];
   for await (const { line, lineNo } of readNumberedLines(file)) {
     const name = parseNameLine(line, file, lineNo);

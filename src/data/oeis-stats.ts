@@ -477,20 +477,32 @@ export function oeisStatsRows(stats: OeisStats): Array<{ statistic: string; valu
   ];
 }
 
-/** Format a stats object as aligned text lines (for the CLI). */
+/** Format a stats object as aligned text lines (for the CLI); integers longer than 24 characters are abbreviated. */
 export function formatOeisStats(stats: OeisStats): string {
   const rows = oeisStatsRows(stats);
   const width = Math.max(...rows.map((r) => r.statistic.length));
   const lines = rows.map((r) => `${r.statistic.padEnd(width)}  ${r.value}`);
+  const shown = (v: ExactValue): string => abbreviateDigits(String(v));
   lines.push("", `top ${stats.top.length} integers (value: count):`);
-  lines.push("  " + stats.top.map(([v, c]) => `${v}: ${c}`).join(", "));
-  lines.push("", `occurring once, smallest |v|: ${stats.leastFrequentSmallest.join(", ")}`);
-  lines.push(`occurring once, largest |v|: ${stats.leastFrequentLargest.map((v) => abbreviateDigits(String(v))).join(", ")}`);
+  lines.push("  " + stats.top.map(([v, c]) => `${shown(v)}: ${c}`).join(", "));
+  lines.push("", `occurring once, smallest |v|: ${stats.leastFrequentSmallest.map(shown).join(", ")}`);
+  lines.push(`occurring once, largest |v|: ${stats.leastFrequentLargest.map(shown).join(", ")}`);
   return lines.join("\n");
 }
 
-/** Shorten a long decimal: 1234567890123456789012 → "12345…9012 (22 digits)". */
+/**
+ * Shorten a long integer for display: text of at most `keep` characters is returned as it is,
+ * longer text keeps its sign, first and last 8 digits and gains its digit count:
+ * "-" + 5,000,000 sevens → "-77777777…77777777 (5,000,000 digits)". Linear in the text length.
+ */
 export function abbreviateDigits(text: string, keep = 24): string {
-  const digits = text.replace("-", "").length;
-  return text.length <= keep ? text : `${text.slice(0, 10)}…${text.slice(-6)} (${digits} digits)`;
+  if (text.length <= keep) return text;
+  const sign = text.startsWith("-") || text.startsWith("+") ? text[0] : "";
+  const digits = text.slice(sign.length);
+  return `${sign === "-" ? "-" : ""}${digits.slice(0, 8)}…${digits.slice(-8)} (${digits.length.toLocaleString("en-US")} digits)`;
+}
+
+/** `text` with every run of more than `keep` digits abbreviated by `abbreviateDigits` (formulas, lists of terms). */
+export function abbreviateLongNumbers(text: string, keep = 24): string {
+  return text.replace(/\d+/g, (run) => abbreviateDigits(run, keep));
 }

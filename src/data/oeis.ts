@@ -5,7 +5,9 @@
  *     A000045 ,0,1,1,2,3,5,8,13,
  *
  * The parser streams bytes (plain or gzip files) and stores every term in one flat
- * `Float64Array` with per-sequence offsets (8 bytes a term, no object per sequence or term).
+ * `Float64Array` with per-sequence offsets (8 bytes a term, no object per sequence or term). A line
+ * that spans many chunks is joined once, at its end, so even a single line of hundreds of megabytes
+ * is read in linear time.
  * Terms that are not safe integers (|t| ≥ 2^53) are stored as NaN in `values` and kept exactly,
  * as canonical decimal strings, in `hugeTerms` (flat index → string); statistics use the exact
  * strings, datasets treat NaN as out of range.
@@ -15,7 +17,7 @@
  * `file:line`.
  */
 import { oeisFixtureText } from "./smoke-fixtures";
-import { DataSource, dataDirs, findLocalDataFile, isGzipFile, locateDataFile, openDataStream } from "./download";
+import { DataSource, checkDataFile, dataDirs, findLocalDataFile, isGzipFile, locateDataFile, openDataStream } from "./download";
 import { progress } from "../display/progress";
 import * as fs from "fs";
 import * as path from "path";
@@ -360,7 +362,8 @@ export function parseOeisText(text: string | Uint8Array, options: OeisParseOptio
 
 class ParserState {
   readonly b: Builder;
-  private carry: Buffer | null = null;
+  /** The pieces of a line that continues into the next chunk (copies), joined once its end arrives. */
+  private carry: Buffer[] = [];
   private kind = { v: 0 };
   lines = 0;
   comments = 0;
@@ -400,15 +403,17 @@ class ParserState {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     let start = 0;
     const n = buf.length;
-    if (this.carry) {
+    if (this.carry.length > 0) {
       const nl = buf.indexOf(C_NL, 0);
       if (nl < 0) {
-        this.carry = Buffer.concat([this.carry, buf]);
+        // the line goes on: keep a copy of the chunk (the stream may reuse it), join nothing yet
+        this.carry.push(Buffer.from(buf));
         if (last) this.finishCarry();
         return;
       }
-      const line = Buffer.concat([this.carry, buf.subarray(0, nl)]);
-      this.carry = null;
+      this.carry.push(buf.subarray(0, nl));
+      const line = Buffer.concat(this.carry);
+      this.carry = [];
       this.handle(line, 0, line.length);
       start = nl + 1;
       if (this.stopped) return;
@@ -417,7 +422,7 @@ class ParserState {
     if (this.stopped) return;
     if (start < n) {
       if (last) this.handle(buf, start, n);
-      else this.carry = Buffer.from(buf.subarray(start)); // copy: the stream may reuse its chunk
+      else this.carry.push(Buffer.from(buf.subarray(start))); // copy: the stream may reuse its chunk
     }
   }
 
@@ -502,9 +507,9 @@ class ParserState {
   }
 
   private finishCarry(): void {
-    if (this.carry) {
-      const c = this.carry;
-      this.carry = null;
+    if (this.carry.length > 0) {
+      const c = Buffer.concat(this.carry);
+      this.carry = [];
       if (!this.stopped) this.handle(c, 0, c.length);
     }
   }
@@ -549,7 +554,7 @@ function decompressedSize(file: string): number {
 
 /** Parse a stripped-format file (plain or gzip), streaming. */
 export async function parseOeisFile(file: string, options: OeisParseOptions = {}): Promise<OeisCollection> {
-  if (!fs.existsSync(file)) throw new Error(`OEIS: file not found: ${file}`);
+  checkDataFile(file, "OEIS");
   const state = new ParserState(options.fileLabel ?? file, options, options.maxSequences === undefined ? decompressedSize(file) : 0);
   const gzip = isGzipFile(file);
   const bar = options.progress

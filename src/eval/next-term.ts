@@ -26,6 +26,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
 import { SequenceDataset } from "../datasets/sequence-dataset";
 import type { OeisCollection } from "../data/oeis";
+import { abbreviateDigits, abbreviateLongNumbers } from "../data/oeis-stats";
 import { progress, ProgressMode } from "../display/progress";
 import { DEFAULT_MIN_CHECKS, ModelSpec, SOLVER_FAMILIES, SolverFamily, SequenceFit, guessNextTerms, solveByFamily } from "../math/sequence-solvers";
 import { NextIntegerPredictor, predictNext } from "./predict-next";
@@ -641,7 +642,7 @@ export function nextTermContrasts(
   };
 }
 
-/** Table rows of records: the id and prefix, the last given terms, the answer, and each method's first candidate. */
+/** Table rows of records: the id and prefix, the last given terms, the answer, and each method's first candidate (integers of more than 24 digits abbreviated). */
 export function nextTermExampleRows(
   records: readonly NextTermRecord[],
   methods: readonly string[] = [CASCADE_METHOD, LSTM_METHOD],
@@ -652,12 +653,15 @@ export function nextTermExampleRows(
     const row: Record<string, string> = {
       sequence: r.id,
       prefix: r.prefix,
-      given: `${r.given.length > shown ? "…, " : ""}${tail.join(", ")}`,
-      answer: r.answer,
+      given: `${r.given.length > shown ? "…, " : ""}${tail.map((t) => abbreviateDigits(t)).join(", ")}`,
+      answer: abbreviateDigits(r.answer),
     };
-    for (const m of methods) row[m] = r.methods[m]?.[0] ?? "—";
+    for (const m of methods) {
+      const first = r.methods[m]?.[0];
+      row[m] = first === undefined ? "—" : abbreviateDigits(first);
+    }
     const fit = r.models[CASCADE_METHOD]?.[0];
-    row.formula = fit ? fit.formula : "";
+    row.formula = fit ? abbreviateLongNumbers(fit.formula) : "";
     return row;
   });
 }
@@ -665,7 +669,7 @@ export function nextTermExampleRows(
 /**
  * What comes next after a typed sequence: one row per solver model (its formula and continuation)
  * and, with a model, one for the LSTM's most probable next integers (with probabilities; "—" when a
- * term it would read is outside its integers).
+ * term it would read is outside its integers). Integers of more than 24 digits are abbreviated.
  */
 export function whatComesNextRows(
   terms: readonly bigint[],
@@ -676,8 +680,8 @@ export function whatComesNextRows(
   const rows: Record<string, string>[] = fits.map((f) => ({
     method: f.family,
     model: `${f.model} (${f.cost} terms fix it, ${f.checks} check it)`,
-    formula: f.formula,
-    next: (f.continuation(count) ?? [f.next]).join(", "),
+    formula: abbreviateLongNumbers(f.formula),
+    next: (f.continuation(count) ?? [f.next]).map((t) => abbreviateDigits(t.toString())).join(", "),
   }));
   if (fits.length === 0) rows.push({ method: "solvers", model: "no model explains the terms", formula: "", next: "—" });
   if (options.model) {

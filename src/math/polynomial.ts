@@ -12,14 +12,21 @@
  * monomials (no trigonometric identities are applied, as in the data set).
  */
 
-/** A parse error with the 0-based character offset where it happened. */
+/** The text around `position` for a message: all of it when short, else about 60 characters with "…" marks. */
+function excerpt(text: string, position: number): string {
+  if (text.length <= 80) return text;
+  const start = Math.max(0, Math.min(position - 30, text.length - 60));
+  return `${start > 0 ? "…" : ""}${text.slice(start, start + 60)}${start + 60 < text.length ? "…" : ""}`;
+}
+
+/** A parse error with the 0-based character offset where it happened (long text is quoted around that column). */
 export class PolynomialSyntaxError extends Error {
   constructor(
     message: string,
     readonly text: string,
     readonly position: number,
   ) {
-    super(`${message} at column ${position + 1} of "${text}"`);
+    super(`${message} at column ${position + 1} of "${excerpt(text, position)}"${text.length > 80 ? ` (${text.length} characters)` : ""}`);
     this.name = "PolynomialSyntaxError";
   }
 }
@@ -40,12 +47,29 @@ export const POLYNOMIAL_FUNCTIONS: readonly string[] = ["sin", "cos", "tan"];
 /** Largest exponent accepted by the parser (keeps expansion of `(x+1)**n` bounded). */
 export const MAX_POLYNOMIAL_EXPONENT = 64;
 
+/** Longest expression text the parser reads, in characters (the data's longest side has about 30). */
+export const MAX_POLYNOMIAL_LENGTH = 10_000;
+
+/** Deepest nesting of parentheses the parser accepts (keeps its recursion bounded; a run of signs such as "---x" does not nest). */
+export const MAX_POLYNOMIAL_NESTING = 200;
+
+/**
+ * Most term operations one expansion may take (a product of an m-term and an n-term polynomial
+ * takes m·n, a sum one per term); beyond it `expandTree` throws a `RangeError` instead of running
+ * for minutes, e.g. on `(a+b+c+d+e+f+g+h+i+j)**20` (ten million terms).
+ */
+export const MAX_EXPANSION_WORK = 20_000;
+
 type LexToken =
   | { type: "number"; value: number; pos: number }
   | { type: "symbol"; name: string; pos: number }
   | { type: "op"; op: "+" | "-" | "*" | "**" | "(" | ")"; pos: number };
 
+const FUNCTION_ARGUMENT = /\(\s*([a-z])\s*\)/y;
+
 function lex(text: string): LexToken[] {
+  if (text.length > MAX_POLYNOMIAL_LENGTH)
+    throw new PolynomialSyntaxError(`expression longer than ${MAX_POLYNOMIAL_LENGTH} characters`, text, MAX_POLYNOMIAL_LENGTH);
   const tokens: LexToken[] = [];
   let i = 0;
   while (i < text.length) {
@@ -68,7 +92,8 @@ function lex(text: string): LexToken[] {
         i = j;
       } else if (POLYNOMIAL_FUNCTIONS.includes(word)) {
         // function of a single variable: name "(" letter ")"
-        const m = /^\(\s*([a-z])\s*\)/.exec(text.slice(j));
+        FUNCTION_ARGUMENT.lastIndex = j;
+        const m = FUNCTION_ARGUMENT.exec(text);
         if (!m) throw new PolynomialSyntaxError(`expected "${word}(<letter>)"`, text, j);
         tokens.push({ type: "symbol", name: `${word}(${m[1]})`, pos: i });
         i = j + m[0].length;
@@ -101,11 +126,16 @@ function lex(text: string): LexToken[] {
  * `sum := product (("+"|"-") product)*`, `product := unary ("*" unary)*`,
  * `unary := ("-"|"+") unary | power`, `power := atom ("**" integer)?`,
  * `atom := integer | letter | (sin|cos|tan) "(" letter ")" | "(" sum ")"`.
- * `^` is accepted as a synonym of `**`.
+ * `^` is accepted as a synonym of `**`. Text longer than `MAX_POLYNOMIAL_LENGTH` or nested deeper
+ * than `MAX_POLYNOMIAL_NESTING` is a `PolynomialSyntaxError`, like any malformed input.
  */
 export function parsePolynomial(text: string): PolynomialNode {
   const tokens = lex(text);
   let k = 0;
+  let depth = 0;
+  const enter = (): void => {
+    if (++depth > MAX_POLYNOMIAL_NESTING) throw new PolynomialSyntaxError(`nested more than ${MAX_POLYNOMIAL_NESTING} levels deep`, text, posHere());
+  };
   const peekOp = (): string | undefined => {
     const t = tokens[k];
     return t && t.type === "op" ? t.op : undefined;
@@ -132,16 +162,17 @@ export function parsePolynomial(text: string): PolynomialNode {
     return node;
   }
   function unary(): PolynomialNode {
-    const op = peekOp();
-    if (op === "-") {
+    // a run of signs is read in a loop, so "- - - x" nests no deeper than "-x"
+    let negations = 0;
+    for (let op = peekOp(); op === "-" || op === "+"; op = peekOp()) {
+      if (op === "-") negations++;
       k++;
-      return { kind: "negate", operand: unary() };
     }
-    if (op === "+") {
-      k++;
-      return unary();
-    }
-    return power();
+    const operand = power();
+    if (negations === 0) return operand;
+    let node: PolynomialNode = { kind: "negate", operand };
+    if (negations % 2 === 0) node = { kind: "negate", operand: node };
+    return node;
   }
   function power(): PolynomialNode {
     const base = atom();
@@ -168,10 +199,12 @@ export function parsePolynomial(text: string): PolynomialNode {
       return { kind: "symbol", name: t.name };
     }
     if (t.op === "(") {
+      enter();
       k++;
       const inner = sum();
       if (peekOp() !== ")") throw new PolynomialSyntaxError('expected ")"', text, posHere());
       k++;
+      depth--;
       return inner;
     }
     throw new PolynomialSyntaxError(`unexpected "${t.op}"`, text, t.pos);
@@ -215,20 +248,24 @@ function constantPolynomial(value: number): Polynomial {
   return p;
 }
 
-function addPolynomials(a: Polynomial, b: Polynomial, sign: 1 | -1): Polynomial {
-  const out: Polynomial = new Map(a);
-  for (const t of b.values()) addTerm(out, { coefficient: sign * t.coefficient, powers: t.powers });
-  return out;
+/** The work left to one expansion (see `MAX_EXPANSION_WORK`). */
+interface ExpansionBudget {
+  left: number;
+}
+
+function spend(budget: ExpansionBudget, work: number): void {
+  budget.left -= work;
+  if (budget.left < 0) throw new RangeError(`polynomial expansion needs more than ${MAX_EXPANSION_WORK} term operations`);
 }
 
 function multiplyPowers(a: ReadonlyArray<readonly [string, number]>, b: ReadonlyArray<readonly [string, number]>): Array<readonly [string, number]> {
   const m = new Map<string, number>(a.map(([s, e]) => [s, e]));
-  for (const [s, e] of b) m.set(s, (m.get(s) ?? 0) + e);
+  for (const [s, e] of b) m.set(s, safe((m.get(s) ?? 0) + e, "exponent"));
   return [...m.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 }
 
-/** Product of two expanded polynomials. */
-export function multiplyPolynomials(a: Polynomial, b: Polynomial): Polynomial {
+function multiplyWithin(a: Polynomial, b: Polynomial, budget: ExpansionBudget): Polynomial {
+  spend(budget, a.size * b.size);
   const out: Polynomial = new Map();
   for (const x of a.values()) {
     for (const y of b.values()) {
@@ -241,28 +278,72 @@ export function multiplyPolynomials(a: Polynomial, b: Polynomial): Polynomial {
   return out;
 }
 
-/** Expand a syntax tree into a polynomial with exact integer coefficients. */
-export function expandTree(node: PolynomialNode): Polynomial {
+/** Product of two expanded polynomials. */
+export function multiplyPolynomials(a: Polynomial, b: Polynomial): Polynomial {
+  return multiplyWithin(a, b, { left: Infinity });
+}
+
+/**
+ * The operands of a left-leaning chain of `kinds` (`a+b-c` is subtract(add(a, b), c)), first to
+ * last, each with its sign (-1 for a subtracted one); walked in a loop, so a long sum or product
+ * costs no recursion depth.
+ */
+function chainOperands(node: PolynomialNode, kinds: ReadonlyArray<PolynomialNode["kind"]>): Array<{ node: PolynomialNode; sign: 1 | -1 }> {
+  const operands: Array<{ node: PolynomialNode; sign: 1 | -1 }> = [];
+  let n = node;
+  while ((n.kind === "add" || n.kind === "subtract" || n.kind === "multiply") && kinds.includes(n.kind)) {
+    operands.push({ node: n.right, sign: n.kind === "subtract" ? -1 : 1 });
+    n = n.left;
+  }
+  operands.push({ node: n, sign: 1 });
+  return operands.reverse();
+}
+
+function expandWithin(node: PolynomialNode, budget: ExpansionBudget): Polynomial {
   switch (node.kind) {
     case "number":
       return constantPolynomial(node.value);
     case "symbol":
       return new Map([[node.name, { coefficient: 1, powers: [[node.name, 1] as const] }]]);
-    case "negate":
-      return addPolynomials(new Map(), expandTree(node.operand), -1);
+    case "negate": {
+      const out: Polynomial = new Map();
+      for (const [key, t] of expandWithin(node.operand, budget)) out.set(key, { coefficient: -t.coefficient, powers: t.powers });
+      return out;
+    }
     case "add":
-      return addPolynomials(expandTree(node.left), expandTree(node.right), 1);
-    case "subtract":
-      return addPolynomials(expandTree(node.left), expandTree(node.right), -1);
-    case "multiply":
-      return multiplyPolynomials(expandTree(node.left), expandTree(node.right));
+    case "subtract": {
+      const out: Polynomial = new Map();
+      for (const { node: operand, sign } of chainOperands(node, ["add", "subtract"])) {
+        const p = expandWithin(operand, budget);
+        spend(budget, p.size);
+        for (const t of p.values()) addTerm(out, { coefficient: sign * t.coefficient, powers: t.powers });
+      }
+      return out;
+    }
+    case "multiply": {
+      let out: Polynomial | null = null;
+      for (const { node: operand } of chainOperands(node, ["multiply"])) {
+        const p = expandWithin(operand, budget);
+        out = out === null ? p : multiplyWithin(out, p, budget);
+      }
+      return out!;
+    }
     case "power": {
-      const base = expandTree(node.base);
+      const base = expandWithin(node.base, budget);
       let result = constantPolynomial(1);
-      for (let i = 0; i < node.exponent; i++) result = multiplyPolynomials(result, base);
+      for (let i = 0; i < node.exponent; i++) result = multiplyWithin(result, base, budget);
       return result;
     }
   }
+}
+
+/**
+ * Expand a syntax tree into a polynomial with exact integer coefficients. Throws a `RangeError`
+ * when a coefficient or exponent leaves the safe integers, or when the expansion would take more
+ * than `MAX_EXPANSION_WORK` term operations.
+ */
+export function expandTree(node: PolynomialNode): Polynomial {
+  return expandWithin(node, { left: MAX_EXPANSION_WORK });
 }
 
 /** Parse and expand a polynomial expression. Throws `PolynomialSyntaxError` on malformed input. */
@@ -361,24 +442,24 @@ export function polynomialsEquivalent(a: string, b: string): boolean {
 /** The distinct symbols (`x`, `cos(z)`) of an expression, sorted. */
 export function polynomialSymbols(text: string): string[] {
   const names = new Set<string>();
-  const walk = (n: PolynomialNode): void => {
+  const stack: PolynomialNode[] = [parsePolynomial(text)];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
     switch (n.kind) {
       case "symbol":
         names.add(n.name);
-        return;
+        break;
       case "number":
-        return;
+        break;
       case "negate":
-        walk(n.operand);
-        return;
+        stack.push(n.operand);
+        break;
       case "power":
-        walk(n.base);
-        return;
+        stack.push(n.base);
+        break;
       default:
-        walk(n.left);
-        walk(n.right);
+        stack.push(n.left, n.right);
     }
-  };
-  walk(parsePolynomial(text));
+  }
   return [...names].sort();
 }

@@ -25,16 +25,28 @@ import {
   CONFIG_FILE,
   Json,
   amendRunConfig,
+  assertResumable,
   averageCheckpoints,
-  changeDropoutOnResume,
   checkpointStep,
   createRun,
   exportRunWeights,
   loadCheckpoint,
+  lockRun,
   readConfig,
   SaveOptions,
+  verifyCheckpoint,
 } from "./run-dir";
-import { Seq2SeqOnResume, Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
+import { ResumeExpectation, checkResumeExpectations } from "./run-inputs";
+import { ensureBackend } from "../backend";
+import {
+  SEQ2SEQ_CHANGEABLE_ON_RESUME,
+  Seq2SeqOnResume,
+  Seq2SeqTrainConfig,
+  Seq2SeqTrainSummary,
+  applySeq2SeqResumeChanges,
+  meanBatchLoss,
+  trainSeq2Seq,
+} from "./seq2seq";
 
 export interface ArithmeticRunConfig {
   kind: "arith";
@@ -123,6 +135,13 @@ export interface ArithmeticTrainOptions {
   /** With `resume`: the settings to change from the checkpoint on (ignored for a new run). */
   onResume?: ArithmeticOnResume;
   /**
+   * With `resume`: settings given explicitly that cannot change on resume (e.g. `--hidden 32`);
+   * each must equal the run's own, else the error names it. `numlab train arith` fills it from its flags.
+   */
+  expect?: ResumeExpectation[];
+  /** Abort to stop at the next step with a checkpoint ("interrupted at step N"); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
+  /**
    * A new run only: start from this run's trained weights instead of a fresh init. The model may
    * have more layers and wider feed-forward layers than that run's (it is grown by
    * `deepenTransformerWeights`, same outputs at step 0); everything else in the model and the
@@ -172,12 +191,31 @@ export function resolveArithmeticConfig(options: Pick<ArithmeticTrainOptions, "d
   };
 }
 
-/** Train (or resume) an arithmetic model into `options.out`. */
+/**
+ * Train (or resume) an arithmetic model into `options.out`, holding the run directory's lock
+ * (a second writer fails naming this one). On resume the flags in `expect` must match the run,
+ * and `onResume` changes (steps, learning rate, dropout, trainMax, repeatMultiDigit) are logged.
+ */
 export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<ArithmeticRun & { summary: Seq2SeqTrainSummary; parameters: number }> {
   const config = resolveArithmeticConfig(options);
   const onResume = options.resume ? (options.onResume ?? {}) : {};
   const repeatWanted = options.resume ? onResume.repeatMultiDigit : options.train?.repeatMultiDigit;
   if (repeatWanted !== undefined) checkRepeatMultiDigit(config.data.task, repeatWanted);
+  if (options.resume) assertResumable(options.out);
+  await ensureBackend(); // before any tensor exists: the fast backend, not tfjs's default cpu one
+  const lock = lockRun(options.out);
+  try {
+    return await trainLocked(options, config, onResume);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(
+  options: ArithmeticTrainOptions,
+  config: ArithmeticRunConfig,
+  onResume: ArithmeticOnResume,
+): Promise<ArithmeticRun & { summary: Seq2SeqTrainSummary; parameters: number }> {
   let initWeights: Record<string, tf.Tensor> | null = null;
   if (options.initFrom !== undefined && !options.resume) {
     const init = initialWeights(options.initFrom, config);
@@ -187,17 +225,15 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
   if (options.resume && fs.existsSync(path.join(options.out, CONFIG_FILE)) && readConfig<ArithmeticRunConfig>(options.out).averageOf) {
     throw new Error(`${options.out} is a weight average of other runs (no optimizer state to resume): start a new run with --init-from ${options.out}`);
   }
-  const used = createRun(options.out, config, { resume: options.resume });
-  const newSteps = options.train?.steps;
-  if (options.resume && newSteps !== undefined && newSteps !== used.train.steps) {
-    // keep config.json truthful: record the new total and log the change
-    const steps = newSteps;
-    amendRunConfig(options.out, `train.steps ${used.train.steps} → ${steps}`, (c) => {
-      c.train.steps = steps;
-    });
-    used.train.steps = steps;
+  if (options.resume) {
+    verifyCheckpoint(options.out); // a damaged checkpoint: an error naming the file, before anything changes
+    checkResumeExpectations(options.out, options.expect ?? [], `${SEQ2SEQ_CHANGEABLE_ON_RESUME}, --train-max and --repeat-multidigit`);
   }
-  if (onResume.dropout !== undefined) used.model = changeDropoutOnResume(options.out, used.model, onResume.dropout);
+  let used = createRun(options.out, config, { resume: options.resume });
+  if (options.resume) {
+    // keep config.json truthful: record each change and log it
+    used = applySeq2SeqResumeChanges(options.out, used, { steps: options.train?.steps, learningRate: onResume.learningRate, dropout: onResume.dropout });
+  }
   const trainMax = onResume.trainMax;
   const widened = options.resume && trainMax !== undefined && trainMax !== (used.data.trainMax ?? used.data.max);
   const previousTrainMax = used.data.trainMax ?? used.data.max;
@@ -241,7 +277,15 @@ export async function trainArithmetic(options: ArithmeticTrainOptions): Promise<
       },
     },
     used.train,
-    { dir: options.out, resume: options.resume, label: options.label ?? `arith ${used.data.task}`, onEval: options.onEval },
+    {
+      dir: options.out,
+      resume: options.resume,
+      label: options.label ?? `arith ${used.data.task}`,
+      onEval: options.onEval,
+      signal: options.signal,
+      defaultLearningRate: ARITHMETIC_DEFAULTS.train.learningRate,
+      weightsOnlyHint: `start a new run from its weights instead: numlab train arith --init-from ${options.out} --out NEW_DIR`,
+    },
   );
   return { ...run, summary, parameters: parameterCount(model) };
 }
@@ -335,9 +379,14 @@ export function averageArithmeticRuns(sources: readonly string[], dest: string, 
   });
   const averageOf = sources.map((dir) => ({ run: dir, step: checkpointStep(dir) }));
   const config: ArithmeticRunConfig = { ...configs[0], averageOf };
-  createRun(dest, config);
-  const { bytes } = averageCheckpoints(sources, dest, { step: 0 }, options);
-  return { config, bytes };
+  const lock = lockRun(dest);
+  try {
+    createRun(dest, config);
+    const { bytes } = averageCheckpoints(sources, dest, { step: 0 }, options);
+    return { config, bytes };
+  } finally {
+    lock.release();
+  }
 }
 
 /** Rebuild a run's data and model and load its checkpoint weights. */

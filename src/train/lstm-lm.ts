@@ -9,14 +9,17 @@
  * the first `probeCount` integers (div2, div3, div4, div5, div10, prime). The run directory holds
  * config.json, metrics.jsonl, checkpoint/ (weights + Adam slots + data cursor, written atomically),
  * embeddings/step-NNNNNN.tsv (the probed embeddings at each evaluation), TensorBoard event files
- * and projector files. `resume` continues from the checkpoint with the same data order. A NaN or
- * infinite loss stops the run before the update is applied, keeping the last good checkpoint.
+ * and projector files. `resume` continues from the checkpoint with the same data order, bit for
+ * bit (Adam's state is saved whole). A NaN or infinite loss stops the run before the update is
+ * applied, keeping the last checkpoint whose weights and validation loss were finite.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { progress } from "../display/progress";
-import { loadOeis } from "../data/oeis";
+import { loadOeis, locateOeisFile } from "../data/oeis";
+import { ensureBackend } from "../backend";
+import { activeSignal, interruptedAt, isInterrupted, pace } from "../cancel";
 import { SequenceDataset, SequenceSource, BatchCursor } from "../datasets/sequence-dataset";
 import { probeEmbeddings, ProbeRow } from "../eval/probes";
 import { PropertyName } from "../eval/number-properties";
@@ -24,19 +27,38 @@ import { IntegerEmbeddings, integerEmbeddingsFromRows, writeEmbeddingsTsv, readE
 import {
   appendMetrics,
   assertFiniteLoss,
+  assertResumable,
+  checkpointStep,
   createRun,
+  divergedLoss,
   hasCheckpoint,
   Json,
   loadCheckpoint,
+  lockRun,
+  lowerLearningRate,
   NonFiniteLossError,
+  nonFiniteTensor,
   optimizerTensors,
   readConfig,
   readMetrics,
+  requireOptimizerState,
   restoreOptimizer,
   saveCheckpoint,
   truncateMetricsAfter,
+  verifyCheckpoint,
 } from "./run-dir";
-import { EventFileWriter, writeProjectorEmbedding } from "./tensorboard";
+import {
+  ResumeExpectation,
+  RunInput,
+  changeOnResume,
+  checkResumeExpectations,
+  fileInput,
+  memoryInput,
+  recordRunInputs,
+  recordedRunInputs,
+  verifyRunInputs,
+} from "./run-inputs";
+import { EventFileWriter, truncateEventFiles, writeProjectorEmbedding } from "./tensorboard";
 import { shippedModelDirForTask, shippedModelsRoot } from "./shipped-models";
 import { createLstmLm, LstmLm } from "../models/lstm-lm";
 
@@ -196,6 +218,14 @@ export interface TrainLstmOptions {
   /** Config for a new run (ignored on resume, where the saved config is used). */
   config?: Partial<LstmTrainConfig>;
   resume?: boolean;
+  /** With `resume`: the settings to change from the checkpoint on. */
+  onResume?: LstmOnResume;
+  /** With `resume`: settings given explicitly that cannot change (e.g. `--hidden 32`); each must equal the run's, else the error names it. */
+  expect?: ResumeExpectation[];
+  /** A new run only: start from the weights of the LSTM run in this directory (same model shape); Adam starts fresh. Recorded as `initFrom`. */
+  initFrom?: string;
+  /** Abort to stop at the next step with a checkpoint ("interrupted at step N"); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
   /** Sequences to train on instead of reading `config.dataFile`/the subset (tests, notebooks). */
   sequences?: SequenceSource;
   /** Stop (with a checkpoint) after this many steps of this invocation, e.g. to split a run. */
@@ -253,151 +283,272 @@ function probeRecord(rows: ProbeRow[]): LstmMetricsRecord["probes"] {
   return out;
 }
 
-/** Load the OEIS sequences a config asks for. */
-async function loadSequences(config: LstmTrainConfig): Promise<SequenceSource> {
-  return loadOeis(config.dataFile ? { path: config.dataFile, quiet: true } : { quiet: true });
+/** The OEIS file a config asks for: `config.dataFile`, else the full dump when cached, else the shared subset. */
+async function locateSequences(config: LstmTrainConfig): Promise<string> {
+  return locateOeisFile(config.dataFile ? { path: config.dataFile, quiet: true } : { quiet: true });
 }
 
-/** Train (or resume) the LSTM next-integer model; resolves with a summary when the run ends. */
+/** Settings a resumed LSTM run changes from its checkpoint on (logged in config.json `numlab.changes`). */
+export interface LstmOnResume {
+  /** A new total of steps (not below the checkpoint's step). */
+  steps?: number;
+  /** Train on with this Adam learning rate (e.g. lower, after a NaN loss). */
+  learningRate?: number;
+  /** Read the sequences from this file (it must hold the data the run was trained on: checked by size and SHA-256). */
+  dataFile?: string;
+}
+
+/** The flags of `numlab train lstm` that may change on resume (for error messages). */
+export const LSTM_CHANGEABLE_ON_RESUME = "--steps and --lr";
+
+/** Checks that a weights file can start a new LSTM run of `config`; returns what config.json records as `initFrom`. */
+function lstmInitialWeights(dir: string, config: LstmTrainConfig): { tensors: Record<string, tf.Tensor>; record: { run: string; step: number } } {
+  const source = { ...LSTM_DEFAULTS, ...readConfig<LstmTrainConfig>(dir) };
+  for (const key of ["maxValue", "embeddingDim", "hiddenSize", "numLayers", "denseSize"] as const) {
+    if (source[key] !== config[key]) throw new Error(`--init-from ${dir}: ${key} is ${source[key]} there and ${config[key]} here; they must match`);
+  }
+  const checkpoint = loadCheckpoint(dir);
+  if (!checkpoint) throw new Error(`--init-from ${dir}: no checkpoint/ to start from`);
+  return { tensors: checkpoint.tensors, record: { run: dir, step: (checkpoint.state as { step?: number }).step ?? 0 } };
+}
+
+/**
+ * Train (or resume) the LSTM next-integer model; resolves with a summary when the run ends. The
+ * run directory is locked while it trains (a second writer fails naming this one). A resumed run
+ * continues bit for bit like an uninterrupted one; it checks that its data is the same (size and
+ * SHA-256 of the file and of the rows) and that `expect`ed settings match, and applies `onResume`.
+ */
 export async function trainLstm(options: TrainLstmOptions): Promise<TrainLstmSummary> {
   const out = options.out;
+  if (options.resume) assertResumable(out);
+  const lock = lockRun(out);
+  try {
+    return await trainLstmLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLstmLocked(options: TrainLstmOptions): Promise<TrainLstmSummary> {
+  const out = options.out;
+  await ensureBackend();
   const requested: LstmTrainConfig = { ...LSTM_DEFAULTS, ...(options.config ?? {}) };
   const resuming = Boolean(options.resume) && hasCheckpoint(out);
-  if (options.resume && !hasCheckpoint(out) && fs.existsSync(path.join(out, "config.json"))) {
+  if (options.resume && options.initFrom !== undefined) throw new Error("initFrom starts a new run: leave it out with resume");
+  if (options.resume && !hasCheckpoint(out)) {
     // a run killed before its first checkpoint: start it again from scratch with its config
     fs.rmSync(path.join(out, "metrics.jsonl"), { force: true });
+    truncateEventFiles(out, -1);
   }
+  if (options.resume) {
+    verifyCheckpoint(out); // a damaged checkpoint: an error naming the file, before anything changes
+    checkResumeExpectations(out, options.expect ?? [], LSTM_CHANGEABLE_ON_RESUME, LSTM_DEFAULTS);
+  }
+  const init = options.initFrom !== undefined ? lstmInitialWeights(options.initFrom, requested) : null;
   // on resume the saved config wins (createRun reports a missing run directory)
-  const config: LstmTrainConfig = options.resume
-    ? { ...LSTM_DEFAULTS, ...createRun<LstmTrainConfig>(out, requested, { resume: true }) }
-    : createRun(out, requested);
-  validateLstmConfig(config);
+  let config: LstmTrainConfig;
+  try {
+    config = options.resume
+      ? { ...LSTM_DEFAULTS, ...createRun<LstmTrainConfig>(out, requested, { resume: true }) }
+      : createRun(out, init ? { ...requested, initFrom: init.record } : requested);
+    validateLstmConfig(config);
+  } catch (err) {
+    if (init) tf.dispose(Object.values(init.tensors));
+    throw err;
+  }
+  const onResume = options.resume ? (options.onResume ?? {}) : {};
+  if (onResume.steps !== undefined && onResume.steps !== config.steps) {
+    const at = checkpointStep(out);
+    if (!(Number.isInteger(onResume.steps) && onResume.steps >= at))
+      throw new Error(`cannot resume ${out} with ${onResume.steps} steps: its checkpoint is at step ${at}`);
+    changeOnResume(out, "steps", onResume.steps);
+    config.steps = onResume.steps;
+  }
+  if (onResume.learningRate !== undefined && onResume.learningRate !== config.learningRate) {
+    if (!(onResume.learningRate > 0 && Number.isFinite(onResume.learningRate))) throw new Error(`learning rate must be > 0, got ${onResume.learningRate}`);
+    changeOnResume(out, "learningRate", onResume.learningRate);
+    config.learningRate = onResume.learningRate;
+  }
 
-  const sequences = options.sequences ?? (await loadSequences(config));
+  // the data: the file the run recorded (so that a resumed run reads what it trained on), else the config's
+  let dataFile: string | null = null;
+  let sequences = options.sequences;
+  if (!sequences) {
+    const recorded = options.resume ? recordedRunInputs(out).data?.path : undefined;
+    dataFile = onResume.dataFile ?? (recorded && fs.existsSync(recorded) ? recorded : await locateSequences(config));
+    sequences = await loadOeis({ path: dataFile, quiet: true });
+  }
   const all = new SequenceDataset(sequences, { seqLen: config.seqLen, maxValue: config.maxValue });
+  const inputs: Record<string, RunInput> = { rows: memoryInput(all.data) };
+  if (dataFile) inputs.data = fileInput(dataFile);
+  if (options.resume) verifyRunInputs(out, inputs, { data: onResume.dataFile ? "--file" : "the data file", rows: "the training rows" });
+  else recordRunInputs(out, inputs);
   const { train, validation } = all.split(config.validationShare, config.seed);
   if (train.size === 0) throw new Error(`no training rows: no sequence has its first ${config.seqLen} terms in [0, ${config.maxValue})`);
 
   const model = createLstmLm(lstmModelConfig(config));
   if (config.embeddingInitStd > 0) rescaleEmbeddingInit(model, config.embeddingInitStd, config.seed);
+  if (init) {
+    try {
+      model.assign(init.tensors);
+    } finally {
+      tf.dispose(Object.values(init.tensors));
+    }
+  }
   const optimizer = tf.train.adam(config.learningRate);
-  let step = 0;
-  let cursor: BatchCursor | undefined;
-  if (resuming) {
-    const checkpoint = loadCheckpoint(out);
-    if (!checkpoint) throw new Error(`${out}: no checkpoint to resume from`);
-    model.assign(checkpoint.tensors);
-    // Adam slots exist only after the first update: create them, then overwrite
-    await restoreOptimizerAfterWarmup(optimizer, model, checkpoint.tensors);
-    const state = checkpoint.state as unknown as { step: number; cursor: BatchCursor };
-    step = state.step;
-    cursor = state.cursor;
-    for (const t of Object.values(checkpoint.tensors)) t.dispose();
-    truncateMetricsAfter(out, step);
-    appendMetrics(out, { step, time: 0, event: "resume", message: `resumed from the checkpoint at step ${step}` });
-  }
-  const batches = train.batches({ batchSize: config.batchSize, seed: config.seed, cursor, dropLast: train.size >= config.batchSize });
-  const writer = config.tensorboard ? new EventFileWriter(out) : null;
-  if (writer && !resuming) writer.addText("config", "```\n" + JSON.stringify(config, null, 2) + "\n```", 0);
-
-  const start = performance.now();
-  const elapsed = (): number => (performance.now() - start) / 1000;
-  let lastEval: LstmMetricsRecord | null = null;
-
-  const evaluate = (): LstmMetricsRecord => {
-    const evalLoss = validationLoss(model, validation, config.batchSize, config.evalBatches);
-    const emb = lstmIntegerEmbeddings(model, config.probeCount);
-    const rows = probeEmbeddings(emb.vectors, emb.integers, { folds: config.probeFolds, seed: config.seed });
-    const file = snapshotName(step);
-    fs.mkdirSync(path.join(out, EMBEDDINGS_DIR), { recursive: true });
-    writeEmbeddingsTsv(path.join(out, file), emb);
-    const record: LstmMetricsRecord = { step, time: elapsed(), evalLoss, probes: probeRecord(rows), embeddings: file };
-    appendMetrics(out, record as unknown as Record<string, Json>);
-    if (writer) {
-      const scalars: Record<string, number | undefined> = { "loss/validation": evalLoss };
-      for (const r of rows) {
-        scalars[`probe_test/${r.target}`] = r.test;
-        scalars[`probe_train/${r.target}`] = r.train;
-      }
-      writer.addScalars(step, scalars);
-      writer.flush();
-    }
-    lastEval = record;
-    return record;
-  };
-
-  const checkpoint = async (): Promise<void> => {
-    const weights = model.namedTensors();
-    const tensors = { ...weights, ...(await optimizerTensors(optimizer)) };
-    saveCheckpoint(
-      out,
-      { tensors, state: { step, cursor: batches.cursor() as unknown as Json, trainRows: train.size } },
-      { float16: config.float16Checkpoint },
-    );
-    // namedTensors may build some tensors (the embedding with its pad row): free those, not the variables
-    for (const t of Object.values(weights)) if (!(t instanceof tf.Variable)) t.dispose();
-  };
-
-  if (step === 0) {
-    evaluate();
-    await checkpoint();
-  }
-  const stopAt = Math.min(config.steps, options.maxStepsThisRun !== undefined ? step + options.maxStepsThisRun : Infinity);
-  const bar = progress({ total: config.steps, label: "train lstm", unit: "step", mode: options.progressMode });
-  bar.set(step);
-  const tokensPerBatch = config.batchSize * (config.seqLen - 1);
-  let finalLoss: number | null = null;
-  let intervalStart = performance.now();
-  let intervalSteps = 0;
+  let writer: EventFileWriter | null = null;
   try {
-    while (step < stopAt) {
-      const batch = batches.nextBatch();
-      const x = tf.tensor2d(batch.data, [batch.size, batch.seqLen], "int32");
-      const { value, grads } = tf.variableGrads(() => model.loss(x), model.trainableVariables());
-      let loss = (await value.data())[0];
-      if (options.lossOverride) loss = options.lossOverride(loss, step + 1);
+    let step = 0;
+    let savedStep: number | null = null;
+    let cursor: BatchCursor | undefined;
+    if (resuming) {
+      const checkpoint = loadCheckpoint(out);
+      if (!checkpoint) throw new Error(`${out}: no checkpoint to resume from`);
       try {
-        assertFiniteLoss(loss, step + 1);
-      } catch (err) {
-        tf.dispose([x, value, grads]);
-        throw err;
+        requireOptimizerState(
+          checkpoint.tensors,
+          model.trainableVariables().length,
+          out,
+          `start a new run from its weights instead: numlab train lstm --init-from ${out} --out NEW_DIR`,
+        );
+        model.assign(checkpoint.tensors);
+        // the slots follow the variables' order, as the first update created them
+        await restoreOptimizer(optimizer, checkpoint.tensors);
+      } finally {
+        for (const t of Object.values(checkpoint.tensors)) t.dispose();
       }
-      const clipped = config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads;
-      optimizer.applyGradients(clipped as never);
-      tf.dispose([x, value, grads, clipped]);
-      step++;
-      intervalSteps++;
-      finalLoss = loss;
-      const seconds = (performance.now() - intervalStart) / 1000;
-      const tokensPerSecond = seconds > 0 ? (intervalSteps * tokensPerBatch) / seconds : undefined;
-      if (step % 10 === 0 || step === stopAt) {
-        appendMetrics(out, { step, time: elapsed(), loss, tokensPerSecond });
-        writer?.addScalars(step, { "loss/train": loss });
-        intervalStart = performance.now();
-        intervalSteps = 0;
+      const state = checkpoint.state as unknown as { step: number; cursor: BatchCursor };
+      step = state.step;
+      savedStep = step;
+      cursor = state.cursor;
+      truncateMetricsAfter(out, step);
+      truncateEventFiles(out, step); // TensorBoard points after the checkpoint are written again
+      appendMetrics(out, { step, time: 0, event: "resume", message: `resumed from the checkpoint at step ${step}` });
+    }
+    const batches = train.batches({ batchSize: config.batchSize, seed: config.seed, cursor, dropLast: train.size >= config.batchSize });
+    writer = config.tensorboard ? new EventFileWriter(out) : null;
+    if (writer && !resuming) writer.addText("config", "```\n" + JSON.stringify(config, null, 2) + "\n```", 0);
+
+    const start = performance.now();
+    const elapsed = (): number => (performance.now() - start) / 1000;
+    let lastEval: LstmMetricsRecord | null = null;
+    const advice = (): string => `--resume --lr ${lowerLearningRate(config.learningRate, LSTM_DEFAULTS.learningRate)}`;
+
+    /** Stop when a validation loss is NaN, infinite or diverged: the checkpoint at hand is not a good one. */
+    const checkValidationLoss = (evalLoss: number): void => {
+      const why = divergedLoss(evalLoss, config.maxValue);
+      if (!Number.isFinite(evalLoss) || why)
+        throw new NonFiniteLossError(step, evalLoss, { what: "validation loss", why: why ?? undefined, checkpointStep: savedStep, advice: advice() });
+    };
+
+    const evaluate = (): LstmMetricsRecord => {
+      const evalLoss = validationLoss(model, validation, config.batchSize, config.evalBatches);
+      const emb = lstmIntegerEmbeddings(model, config.probeCount);
+      const rows = probeEmbeddings(emb.vectors, emb.integers, { folds: config.probeFolds, seed: config.seed });
+      const file = snapshotName(step);
+      fs.mkdirSync(path.join(out, EMBEDDINGS_DIR), { recursive: true });
+      writeEmbeddingsTsv(path.join(out, file), emb);
+      const record: LstmMetricsRecord = { step, time: elapsed(), evalLoss, probes: probeRecord(rows), embeddings: file };
+      appendMetrics(out, record as unknown as Record<string, Json>);
+      if (writer) {
+        const scalars: Record<string, number | undefined> = { "loss/validation": evalLoss };
+        for (const r of rows) {
+          scalars[`probe_test/${r.target}`] = r.test;
+          scalars[`probe_train/${r.target}`] = r.train;
+        }
+        writer.addScalars(step, scalars);
+        writer.flush();
       }
-      bar.set(step, { loss, "tok/s": tokensPerSecond ? Math.round(tokensPerSecond) : "?" });
-      if (step % config.evalEvery === 0 || step === config.steps) evaluate();
-      if (step % config.checkpointEvery === 0 || step === stopAt) await checkpoint();
+      lastEval = record;
+      if (evalLoss !== undefined) checkValidationLoss(evalLoss);
+      return record;
+    };
+
+    const checkpoint = async (): Promise<void> => {
+      const weights = model.namedTensors();
+      try {
+        // only weights and a validation loss that are finite replace the last good checkpoint
+        const bad = nonFiniteTensor(weights);
+        if (bad) throw new NonFiniteLossError(step, NaN, { what: `the weights (${bad})`, checkpointStep: savedStep, advice: advice() });
+        const evalLoss = lastEval?.step === step ? lastEval.evalLoss : undefined;
+        if (evalLoss !== undefined) checkValidationLoss(evalLoss);
+        const tensors = { ...weights, ...(await optimizerTensors(optimizer)) };
+        saveCheckpoint(
+          out,
+          { tensors, state: { step, cursor: batches.cursor() as unknown as Json, trainRows: train.size } },
+          { float16: config.float16Checkpoint },
+        );
+        savedStep = step;
+      } finally {
+        // namedTensors may build some tensors (the embedding with its pad row): free those, not the variables
+        for (const t of Object.values(weights)) if (!(t instanceof tf.Variable)) t.dispose();
+      }
+    };
+
+    const signal = activeSignal(options.signal);
+    const stopAt = Math.min(config.steps, options.maxStepsThisRun !== undefined ? step + options.maxStepsThisRun : Infinity);
+    const bar = progress({ total: config.steps, label: "train lstm", unit: "step", mode: options.progressMode });
+    bar.set(step);
+    const tokensPerBatch = config.batchSize * (config.seqLen - 1);
+    let finalLoss: number | null = null;
+    let intervalStart = performance.now();
+    let intervalSteps = 0;
+    try {
+      if (step === 0 && !resuming) {
+        evaluate();
+        await checkpoint();
+      }
+      while (step < stopAt) {
+        await pace(signal);
+        const batch = batches.nextBatch();
+        const x = tf.tensor2d(batch.data, [batch.size, batch.seqLen], "int32");
+        const { value, grads } = tf.variableGrads(() => model.loss(x), model.trainableVariables());
+        let loss = (await value.data())[0];
+        if (options.lossOverride) loss = options.lossOverride(loss, step + 1);
+        try {
+          assertFiniteLoss(loss, step + 1, { checkpointStep: savedStep, advice: advice() });
+        } catch (err) {
+          tf.dispose([x, value, grads]);
+          throw err;
+        }
+        const clipped = config.clipNorm > 0 ? clipByGlobalNorm(grads, config.clipNorm) : grads;
+        optimizer.applyGradients(clipped as never);
+        tf.dispose([x, value, grads, clipped]);
+        step++;
+        intervalSteps++;
+        finalLoss = loss;
+        const seconds = (performance.now() - intervalStart) / 1000;
+        const tokensPerSecond = seconds > 0 ? (intervalSteps * tokensPerBatch) / seconds : undefined;
+        if (step % 10 === 0 || step === stopAt) {
+          appendMetrics(out, { step, time: elapsed(), loss, tokensPerSecond });
+          writer?.addScalars(step, { "loss/train": loss });
+          intervalStart = performance.now();
+          intervalSteps = 0;
+        }
+        bar.set(step, { loss, "tok/s": tokensPerSecond ? Math.round(tokensPerSecond) : "?" });
+        if (step % config.evalEvery === 0 || step === config.steps) evaluate();
+        if (step % config.checkpointEvery === 0 || step === stopAt) await checkpoint();
+      }
+    } catch (err) {
+      if (err instanceof NonFiniteLossError) {
+        appendMetrics(out, { step: err.step, time: elapsed(), event: "nan", message: err.message });
+        bar.done({ stopped: `${err.context.what ?? "loss"} ${err.loss} at step ${err.step}` });
+      } else if (isInterrupted(err)) {
+        if (savedStep !== step) await checkpoint();
+        appendMetrics(out, { step, time: elapsed(), event: "interrupted" });
+        bar.done({ stopped: `interrupted at step ${step}` });
+        throw interruptedAt(step, savedStep, "continue with --resume");
+      }
+      throw err;
     }
-  } catch (err) {
-    if (err instanceof NonFiniteLossError) {
-      appendMetrics(out, { step: err.step, time: elapsed(), event: "nan", message: err.message });
-      bar.done({ stopped: `non-finite loss at step ${err.step}` });
-      writer?.close();
-      model.dispose();
-      optimizer.dispose();
-    }
-    throw err;
+    bar.done();
+    if (writer && step >= config.steps) writeProjectorFiles(out);
+    return { out, config, step, finalLoss, lastEval, trainRows: train.size, seconds: elapsed() };
+  } finally {
+    writer?.close();
+    model.dispose();
+    optimizer.dispose();
   }
-  bar.done();
-  if (writer) {
-    if (step >= config.steps) writeProjectorFiles(out);
-    writer.close();
-  }
-  model.dispose();
-  optimizer.dispose();
-  return { out, config, step, finalLoss, lastEval, trainRows: train.size, seconds: elapsed() };
 }
 
 /** Re-draw the embedding rows from N(0, std²) (seeded); the pad row stays zero (it is implicit). */
@@ -434,17 +585,6 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
     for (const n of names) out[n] = tf.mul(grads[n], scale);
     return out;
   });
-}
-
-async function restoreOptimizerAfterWarmup(optimizer: tf.AdamOptimizer, model: LstmLm, tensors: Record<string, tf.Tensor>): Promise<void> {
-  const zeros: tf.NamedTensorMap = {};
-  for (const v of model.trainableVariables()) zeros[v.name] = tf.zerosLike(v);
-  // a zero-gradient update creates the slots without changing the weights much; then overwrite them
-  const before = model.trainableVariables().map((v) => v.clone());
-  optimizer.applyGradients(zeros as never);
-  model.trainableVariables().forEach((v, i) => v.assign(before[i]));
-  tf.dispose([...Object.values(zeros), ...before]);
-  await restoreOptimizer(optimizer, tensors);
 }
 
 /** Projector files for the first and the last embedding snapshot of a run. */

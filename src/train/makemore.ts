@@ -7,9 +7,10 @@
  * atomic checkpoint every `checkpointEvery` steps: the five parameters, and in state.json the step,
  * the minibatch generator's state (the data cursor: the same draws follow), the optimizer (plain
  * SGD has no slots; its rate follows from the step) and the partial loss-curve window. `resume`
- * continues from it and ends with exactly the weights of an uninterrupted run.
+ * continues from it and ends with exactly the weights of an uninterrupted run. The loop yields to
+ * the event loop between steps (`pace`: progress bars repaint, an interrupt stops it with a
+ * checkpoint); the run directory is locked while it trains.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { progress } from "../display/progress";
@@ -32,16 +33,28 @@ import {
 import {
   Json,
   METRICS_FILE,
+  NonFiniteLossError,
   appendMetrics,
   assertFiniteLoss,
+  assertResumable,
+  checkpointStep,
   createRun,
   hasCheckpoint,
   loadCheckpoint,
+  lockRun,
+  lowerLearningRate,
+  nonFiniteTensor,
   readConfig,
   readMetrics,
   saveCheckpoint,
   truncateMetricsAfter,
+  verifyCheckpoint,
+  writeFileAtomic,
 } from "./run-dir";
+import type { RunLock } from "./run-lock";
+import { RunInput, changeOnResume, fileInput, memoryInput, recordRunInputs, verifyRunInputs } from "./run-inputs";
+import { ensureBackend } from "../backend";
+import { activeSignal, interruptedAt, isInterrupted, pace } from "../cancel";
 
 export interface MakemoreConfig {
   /** Characters of context (default 3). */
@@ -188,9 +201,31 @@ export interface TrainMakemoreOptions {
   curvePoints?: number;
   /** Show a progress bar (default true). */
   progress?: boolean;
-  /** Checkpoint every this many steps when `out` is set (default 10,000; the end is always saved). */
+  /** Checkpoint every this many steps when `out` is set (default: the run's own on resume, else 10,000; the end is always saved). */
   checkpointEvery?: number;
+  /** With `resume`: the settings to change from the checkpoint on (logged in config.json `numlab.changes`); `config` may differ from the run in these only. */
+  onResume?: MakemoreOnResume;
+  /**
+   * The names file the examples came from: recorded in the run (path, size, SHA-256), so that a
+   * resumed run finds it again, and checked on resume (another file is an error naming `--data`).
+   */
+  dataFile?: string;
+  /** Abort to stop at the next step with a checkpoint ("interrupted at step N"); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
 }
+
+/** Settings a resumed makemore run changes from its checkpoint on. */
+export interface MakemoreOnResume {
+  /** A new total of steps (not below the checkpoint's step; the rate still drops at the run's `lrDropStep`). */
+  steps?: number;
+  /** A new rate before the drop. */
+  lr?: number;
+  /** A new rate after the drop. */
+  lrAfterDrop?: number;
+}
+
+/** The flags of `numlab train makemore` that may change on resume (for error messages). */
+export const MAKEMORE_CHANGEABLE_ON_RESUME = "--steps, --lr and --lr-after";
 
 export interface MakemoreRun {
   model: MlpLm;
@@ -223,12 +258,12 @@ export interface MakemoreCheckpointState {
 }
 
 /** The training config saved in a makemore run directory (without the bookkeeping fields). */
-export function readMakemoreRunConfig(dir: string): ResolvedMakemoreConfig & { trainExamples: number } {
-  createRun(dir, {}, { resume: true }); // a clear error when there is no run to resume
+export function readMakemoreRunConfig(dir: string): ResolvedMakemoreConfig & { trainExamples: number; checkpointEvery?: number } {
+  assertResumable(dir); // a clear error when there is no run to resume
   const saved = readConfig<Record<string, unknown>>(dir);
   if (saved.kind !== "makemore-mlp") throw new Error(`${dir}: not a makemore run (kind ${JSON.stringify(saved.kind)})`);
   const { kind: _kind, ...rest } = saved;
-  return rest as unknown as ResolvedMakemoreConfig & { trainExamples: number };
+  return rest as unknown as ResolvedMakemoreConfig & { trainExamples: number; checkpointEvery?: number };
 }
 
 const CONFIG_KEYS: (keyof ResolvedMakemoreConfig)[] = [
@@ -246,39 +281,76 @@ const CONFIG_KEYS: (keyof ResolvedMakemoreConfig)[] = [
 
 /**
  * Train an MLP on `train` with minibatch SGD. The loop, step by step: draw `batchSize` random
- * rows, forward + loss, gradients, update with the scheduled rate, record the loss.
+ * rows, forward + loss, gradients, update with the scheduled rate, record the loss. With `out`,
+ * the run directory is locked while it trains, and a resumed run checks that it is given the same
+ * examples (and names file) and applies `onResume`.
  */
-export function trainMakemore(train: CharContexts, config: MakemoreConfig = {}, options: TrainMakemoreOptions = {}): MakemoreRun {
+export async function trainMakemore(train: CharContexts, config: MakemoreConfig = {}, options: TrainMakemoreOptions = {}): Promise<MakemoreRun> {
   const out = options.out;
   if (options.resume && !out) throw new Error("resume needs the run directory (out)");
-  const c = resolveMakemoreConfig(config);
+  if (out && options.resume) assertResumable(out);
+  const lock = out ? lockRun(out) : null;
+  try {
+    return await trainMakemoreLocked(train, config, options, lock);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainMakemoreLocked(train: CharContexts, config: MakemoreConfig, options: TrainMakemoreOptions, lock: RunLock | null): Promise<MakemoreRun> {
+  const out = lock ? options.out : undefined;
+  await ensureBackend();
+  let c = resolveMakemoreConfig(config);
+  const inputs: Record<string, RunInput> = {
+    train: memoryInput(train.X.subarray(0, train.count * train.blockSize), train.Y.subarray(0, train.count)),
+    ...(options.dataFile !== undefined ? { data: fileInput(options.dataFile) } : {}),
+  };
   let resumeFrom: { tensors: Record<string, tf.Tensor>; state: MakemoreCheckpointState } | null = null;
+  let checkpointEvery = Math.max(1, options.checkpointEvery ?? MAKEMORE_DEFAULTS.checkpointEvery);
   if (out && options.resume) {
     const saved = readMakemoreRunConfig(out);
-    const differ = CONFIG_KEYS.filter((k) => saved[k] !== c[k]);
+    checkpointEvery = Math.max(1, options.checkpointEvery ?? saved.checkpointEvery ?? MAKEMORE_DEFAULTS.checkpointEvery);
+    const changes = options.onResume ?? {};
+    const differ = CONFIG_KEYS.filter((k) => saved[k] !== c[k] && (changes as Record<string, unknown>)[k] === undefined);
     if (differ.length) {
       throw new Error(`cannot resume ${out}: its config differs in ${differ.map((k) => `${k} (saved ${saved[k]}, given ${c[k]})`).join(", ")}`);
     }
+    verifyCheckpoint(out); // a damaged checkpoint: an error naming the file, before anything changes
+    if (inputs.data) verifyRunInputs(out, { data: inputs.data }, { data: "--data" });
     if (saved.trainExamples !== train.count) {
       throw new Error(`cannot resume ${out}: it was trained on ${saved.trainExamples} examples, the data given has ${train.count}`);
     }
+    verifyRunInputs(out, { train: inputs.train }, { train: "the training examples" });
+    if (changes.steps !== undefined && changes.steps < checkpointStep(out)) {
+      throw new Error(`cannot resume ${out} with ${changes.steps} steps: its checkpoint is at step ${checkpointStep(out)}`);
+    }
+    for (const key of ["steps", "lr", "lrAfterDrop"] as const) {
+      const value = changes[key];
+      if (value === undefined) continue;
+      if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${key} must be a non-negative number, got ${value}`);
+      changeOnResume(out, key, value);
+    }
+    c = { ...c, ...Object.fromEntries(CONFIG_KEYS.map((k) => [k, saved[k]])), ...definedOnly(changes) } as ResolvedMakemoreConfig;
     if (hasCheckpoint(out)) {
       const ckpt = loadCheckpoint(out)!;
       resumeFrom = { tensors: ckpt.tensors, state: ckpt.state as unknown as MakemoreCheckpointState };
     } else {
-      fs.writeFileSync(path.join(out, METRICS_FILE), ""); // killed before its first checkpoint: start again
+      writeFileAtomic(path.join(out, METRICS_FILE), ""); // killed before its first checkpoint: start again
     }
   }
   if (train.blockSize !== c.blockSize) throw new Error(`the data has block size ${train.blockSize}, the config ${c.blockSize}`);
   if (train.count === 0) throw new Error("no training examples");
-  if (out && !options.resume) createRun(out, { kind: "makemore-mlp", ...c, trainExamples: train.count });
+  if (out && !options.resume) {
+    createRun(out, { kind: "makemore-mlp", ...c, trainExamples: train.count, checkpointEvery });
+    recordRunInputs(out, inputs);
+  }
 
   const model = createMlpLm(makemoreModelConfig(c));
   const rng = new Rng(c.seed + 1); // minibatch draws; the weights used `seed`
   const every = Math.max(1, Math.floor(c.steps / (options.curvePoints ?? 400)));
-  const checkpointEvery = Math.max(1, options.checkpointEvery ?? MAKEMORE_DEFAULTS.checkpointEvery);
   const curve: MakemoreLossPoint[] = [];
   let step = 0;
+  let savedStep: number | null = null;
   let windowSum = 0;
   let windowSteps = 0;
   let previousSeconds = 0;
@@ -288,6 +360,7 @@ export function trainMakemore(train: CharContexts, config: MakemoreConfig = {}, 
     assignMlpLm(model, tensors);
     tf.dispose(Object.values(tensors));
     step = state.step;
+    savedStep = step;
     rng.setState(state.rng);
     windowSum = state.window.sum;
     windowSteps = state.window.steps;
@@ -311,8 +384,16 @@ export function trainMakemore(train: CharContexts, config: MakemoreConfig = {}, 
     const cpu = process.cpuUsage(cpuStart);
     return previousCpu + (cpu.user + cpu.system) / 1e6;
   };
+  /** How to resume with a lower rate: the flag of the rate in force at `atStep`. */
+  const advice = (atStep: number): string =>
+    atStep < c.lrDropStep
+      ? `--resume --lr ${lowerLearningRate(c.lr, MAKEMORE_DEFAULTS.lr)}`
+      : `--resume --lr-after ${lowerLearningRate(c.lrAfterDrop, MAKEMORE_DEFAULTS.lrAfterDrop)}`;
   const checkpoint = (): void => {
     if (!out) return;
+    const tensors = mlpLmTensors(model);
+    const bad = nonFiniteTensor(tensors);
+    if (bad) throw new NonFiniteLossError(step, NaN, { what: `the weights (${bad})`, checkpointStep: savedStep, advice: advice(step - 1) });
     const state: MakemoreCheckpointState = {
       step,
       rng: rng.getState(),
@@ -321,34 +402,64 @@ export function trainMakemore(train: CharContexts, config: MakemoreConfig = {}, 
       seconds: elapsed(),
       cpuSeconds: cpuElapsed(),
     };
-    saveCheckpoint(out, { tensors: mlpLmTensors(model), state: state as unknown as Json });
+    saveCheckpoint(out, { tensors, state: state as unknown as Json });
+    savedStep = step;
   };
 
+  const signal = activeSignal(options.signal);
   const bar = progress({ total: c.steps, label: "makemore", unit: "step", mode: options.progress === false ? "silent" : undefined });
   bar.set(step);
   const batch = minibatchBuffer(c.batchSize, c.blockSize);
-  while (step < stopAt) {
-    const lr = makemoreLearningRate(step, c);
-    const loss = sgdStep(model, drawMinibatchInto(train, rng, batch), lr);
-    assertFiniteLoss(loss, step);
-    step++;
-    windowSum += loss;
-    windowSteps++;
-    if (windowSteps === every || step === c.steps) {
-      const point = { step, loss: windowSum / windowSteps, lr };
-      curve.push(point);
-      if (out) appendMetrics(out, { ...point, time: elapsed() });
-      bar.set(step, { loss: point.loss });
-      windowSum = 0;
-      windowSteps = 0;
+  try {
+    while (step < stopAt) {
+      await pace(signal);
+      const lr = makemoreLearningRate(step, c);
+      const loss = sgdStep(model, drawMinibatchInto(train, rng, batch), lr);
+      assertFiniteLoss(loss, step, { checkpointStep: out ? savedStep : undefined, advice: out ? advice(step) : undefined });
+      step++;
+      windowSum += loss;
+      windowSteps++;
+      if (windowSteps === every || step === c.steps) {
+        const point = { step, loss: windowSum / windowSteps, lr };
+        curve.push(point);
+        if (out) appendMetrics(out, { ...point, time: elapsed() });
+        bar.set(step, { loss: point.loss });
+        windowSum = 0;
+        windowSteps = 0;
+      }
+      if (step % checkpointEvery === 0 && step < stopAt) checkpoint();
     }
-    if (step % checkpointEvery === 0 && step < stopAt) checkpoint();
+  } catch (err) {
+    if (err instanceof NonFiniteLossError) {
+      if (out) appendMetrics(out, { step: err.step, time: elapsed(), event: "nan", message: err.message });
+      bar.done({ stopped: `${err.context.what ?? "loss"} ${err.loss} at step ${err.step}` });
+      disposeMlpLm(model);
+    } else if (isInterrupted(err)) {
+      if (out && savedStep !== step) checkpoint();
+      if (out) appendMetrics(out, { step, time: elapsed(), event: "interrupted" });
+      bar.done({ stopped: `interrupted at step ${step}` });
+      disposeMlpLm(model);
+      throw interruptedAt(step, out ? savedStep : null, out ? "continue with --resume" : undefined);
+    } else {
+      disposeMlpLm(model);
+    }
+    throw err;
   }
   const seconds = elapsed();
   const cpuSeconds = cpuElapsed();
   bar.done();
-  checkpoint(); // the end of the run, or of this invocation
+  try {
+    checkpoint(); // the end of the run, or of this invocation
+  } catch (err) {
+    disposeMlpLm(model);
+    throw err;
+  }
   return { model, config: c, curve, params: mlpLmParamCount(makemoreModelConfig(c)), step, startStep, seconds, cpuSeconds };
+}
+
+/** The entries of `o` whose value is not undefined. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Mean cross-entropy of the model on a whole dataset, in chunks. */
@@ -394,14 +505,23 @@ export interface LrFinderOptions {
   maxExponent?: number;
   batchSize?: number;
   seed?: number;
+  /** Abort to stop at the next step (InterruptedError); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
 }
 
 /**
  * Learning-rate finder: a fresh model trained for `steps` (default 1000) SGD steps whose rate
  * grows exponentially, lr = 10^e with e evenly spaced from `minExponent` (-3) to `maxExponent`
  * (0). Plot loss against e and pick a rate from the low, still-stable part of the curve.
+ * Yields to the event loop between steps (`pace`).
  */
-export function lrFinder(train: CharContexts, modelConfig: Omit<MlpLmConfig, "seed"> & { seed?: number }, options: LrFinderOptions = {}): LrFinderResult {
+export async function lrFinder(
+  train: CharContexts,
+  modelConfig: Omit<MlpLmConfig, "seed"> & { seed?: number },
+  options: LrFinderOptions = {},
+): Promise<LrFinderResult> {
+  await ensureBackend();
+  const signal = activeSignal(options.signal);
   const steps = options.steps ?? 1000;
   const lo = options.minExponent ?? -3;
   const hi = options.maxExponent ?? 0;
@@ -414,6 +534,7 @@ export function lrFinder(train: CharContexts, modelConfig: Omit<MlpLmConfig, "se
   const batch = minibatchBuffer(options.batchSize ?? MAKEMORE_DEFAULTS.batchSize, train.blockSize);
   try {
     for (let i = 0; i < steps; i++) {
+      await pace(signal);
       const e = steps === 1 ? lo : lo + ((hi - lo) * i) / (steps - 1);
       const lr = 10 ** e;
       exponents.push(e);
@@ -492,6 +613,8 @@ export interface SweepOptions {
   progress?: boolean;
   /** Called after each setting with its row. */
   onRow?: (row: SweepRow) => void;
+  /** Abort to stop at the next step (InterruptedError); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
 }
 
 /** The settings of a grid, in order. */
@@ -505,7 +628,7 @@ export function sweepPoints(grid: SweepGrid): SweepPoint[] {
 }
 
 /** Train one model per grid setting on the word splits and tabulate split losses, time and size. */
-export function sweepMakemore(words: WordSplits, grid: SweepGrid, options: SweepOptions = {}): SweepRow[] {
+export async function sweepMakemore(words: WordSplits, grid: SweepGrid, options: SweepOptions = {}): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
   const datasets = new Map<number, ContextSplits>();
   for (const p of sweepPoints(grid)) {
@@ -514,7 +637,11 @@ export function sweepMakemore(words: WordSplits, grid: SweepGrid, options: Sweep
       splits = buildSplitDatasets(words, p.blockSize);
       datasets.set(p.blockSize, splits);
     }
-    const run = trainMakemore(splits.train, { ...p, steps: options.steps, seed: options.seed, init: options.init }, { progress: options.progress });
+    const run = await trainMakemore(
+      splits.train,
+      { ...p, steps: options.steps, seed: options.seed, init: options.init },
+      { progress: options.progress, signal: options.signal },
+    );
     const losses = evaluateSplits(run.model, splits);
     disposeMlpLm(run.model);
     const row: SweepRow = {

@@ -1,6 +1,7 @@
 /**
  * Training the RNN primer's LSTM classifier (`models/lstm-classifier.ts`) on digit sequences:
- * Adam on shuffled minibatches, test accuracy at the end.
+ * Adam on shuffled minibatches, test accuracy at the end. The loop yields to the event loop
+ * between steps (`pace`), so its progress bar repaints and an interrupt stops it.
  */
 import * as tf from "@tensorflow/tfjs";
 import { progress } from "../display/progress";
@@ -14,8 +15,11 @@ import {
   lstmClassifierPredict,
   lstmClassifierLogits,
   lstmClassifierVariables,
+  disposeLstmClassifier,
 } from "../models/lstm-classifier";
 import { assertFiniteLoss } from "./run-dir";
+import { ensureBackend } from "../backend";
+import { activeSignal, interruptedAt, isInterrupted, pace } from "../cancel";
 
 export interface SequenceClassifierOptions {
   embeddingDim?: number;
@@ -25,10 +29,12 @@ export interface SequenceClassifierOptions {
   learningRate?: number;
   seed?: number;
   progress?: boolean;
+  /** Abort to stop at the next step ("interrupted at step N"); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
 }
 
 /** The sequence classifier's defaults, the one place they are written (`trainSequenceClassifier` fills what a caller leaves out). */
-export const SEQUENCE_CLASSIFIER_DEFAULTS: Required<Omit<SequenceClassifierOptions, "progress">> = {
+export const SEQUENCE_CLASSIFIER_DEFAULTS: Required<Omit<SequenceClassifierOptions, "progress" | "signal">> = {
   embeddingDim: 16,
   hidden: 64,
   epochs: 15,
@@ -69,7 +75,13 @@ export function sequenceAccuracy(model: LstmClassifier, data: DigitSequences): n
 }
 
 /** Train an LSTM classifier on `train` and report train/test accuracy. */
-export function trainSequenceClassifier(train: DigitSequences, test: DigitSequences, options: SequenceClassifierOptions = {}): SequenceClassifierRun {
+export async function trainSequenceClassifier(
+  train: DigitSequences,
+  test: DigitSequences,
+  options: SequenceClassifierOptions = {},
+): Promise<SequenceClassifierRun> {
+  await ensureBackend();
+  const signal = activeSignal(options.signal);
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SequenceClassifierOptions;
   const { embeddingDim, hidden, epochs, batchSize, learningRate, seed } = { ...SEQUENCE_CLASSIFIER_DEFAULTS, ...defined };
   const config = { vocabSize: train.vocabSize, embeddingDim, hidden, classes: train.vocabSize, seed };
@@ -85,24 +97,34 @@ export function trainSequenceClassifier(train: DigitSequences, test: DigitSequen
   });
   const epochLosses: number[] = [];
   const start = performance.now();
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const order = rng.permutation(train.count);
-    let sum = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      const rows = order.subarray(s * batchSize, Math.min(train.count, (s + 1) * batchSize));
-      const loss = tf.tidy(() => {
-        const { X, Y } = rowsOf(train, rows);
-        const value = optimizer.minimize(() => crossEntropyFromIndices(lstmClassifierLogits(model, X), Y), true, lstmClassifierVariables(model));
-        if (!value) throw new Error("optimizer returned no loss");
-        return value;
-      });
-      const value = loss.dataSync()[0];
-      loss.dispose();
-      assertFiniteLoss(value, epoch * stepsPerEpoch + s);
-      sum += value;
-      bar.tick(1, { epoch: epoch + 1, loss: value });
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = rng.permutation(train.count);
+      let sum = 0;
+      for (let s = 0; s < stepsPerEpoch; s++, step++) {
+        await pace(signal);
+        const rows = order.subarray(s * batchSize, Math.min(train.count, (s + 1) * batchSize));
+        const loss = tf.tidy(() => {
+          const { X, Y } = rowsOf(train, rows);
+          const value = optimizer.minimize(() => crossEntropyFromIndices(lstmClassifierLogits(model, X), Y), true, lstmClassifierVariables(model));
+          if (!value) throw new Error("optimizer returned no loss");
+          return value;
+        });
+        const value = loss.dataSync()[0];
+        loss.dispose();
+        assertFiniteLoss(value, epoch * stepsPerEpoch + s);
+        sum += value;
+        bar.tick(1, { epoch: epoch + 1, loss: value });
+      }
+      epochLosses.push(sum / stepsPerEpoch);
     }
-    epochLosses.push(sum / stepsPerEpoch);
+  } catch (err) {
+    bar.done({ stopped: `at step ${step}` });
+    optimizer.dispose();
+    disposeLstmClassifier(model);
+    if (isInterrupted(err)) throw interruptedAt(step, null);
+    throw err;
   }
   const seconds = (performance.now() - start) / 1000;
   bar.done();

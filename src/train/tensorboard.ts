@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { IntegerEmbeddings } from "../embeddings/tsv";
+import { writeFileAtomic } from "./run-dir";
 import { PROPERTY_NAMES, propertyLabels } from "../eval/number-properties";
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +179,12 @@ export class EventFileWriter {
     let name = `events.out.tfevents.${Math.floor(now)}.${os.hostname()}`;
     for (let i = 1; fs.existsSync(path.join(logDir, name)); i++) name = `events.out.tfevents.${Math.floor(now)}.${os.hostname()}.${i}`;
     this.file = path.join(logDir, name);
-    this.fd = fs.openSync(this.file, "a");
+    // a new file of its own: never appended through a link or onto another writer's file
+    this.fd = fs.openSync(
+      this.file,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW,
+      0o644,
+    );
     this.write(fileVersionEvent(now));
   }
 
@@ -217,6 +223,91 @@ export class EventFileWriter {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Reading and truncating event files (on resume)
+
+/** The names of the event files in `logDir`, sorted. */
+export function eventFiles(logDir: string): string[] {
+  if (!fs.existsSync(logDir)) return [];
+  return fs
+    .readdirSync(logDir)
+    .filter((n) => n.startsWith("events.out.tfevents."))
+    .sort();
+}
+
+/**
+ * The records of a TFRecord file, each checked by its two masked CRCs; reading stops at the first
+ * torn or damaged record (what a crash while writing leaves at the end).
+ */
+export function readTfRecords(file: string): Buffer[] {
+  const buf = fs.readFileSync(file);
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at + 12 <= buf.length) {
+    const header = buf.subarray(at, at + 8);
+    if (buf.readUInt32LE(at + 8) !== maskedCrc32c(header)) break;
+    const length = Number(header.readBigUInt64LE(0));
+    const end = at + 12 + length + 4;
+    if (end > buf.length) break;
+    const data = buf.subarray(at + 12, at + 12 + length);
+    if (buf.readUInt32LE(at + 12 + length) !== maskedCrc32c(data)) break;
+    out.push(data);
+    at = end;
+  }
+  return out;
+}
+
+/** The `step` of an Event (field 2, a varint), or null when it has none (the file-version header). */
+export function eventStep(event: Uint8Array): number | null {
+  let at = 0;
+  const varint = (): bigint => {
+    let value = 0n;
+    for (let shift = 0n; at < event.length; shift += 7n) {
+      const b = event[at++];
+      value |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    return value;
+  };
+  while (at < event.length) {
+    const key = Number(varint());
+    const field = key >> 3;
+    const wire = key & 7;
+    if (wire === 0) {
+      const v = varint();
+      if (field === EVENT.step) return Number(BigInt.asIntN(64, v));
+    } else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) at += Number(varint());
+    else return null; // not an Event we wrote
+  }
+  return null;
+}
+
+/**
+ * Drop the events after `step` from every event file in `logDir`, and a torn last record: a
+ * resumed run writes the steps after its checkpoint again, and TensorBoard would show each of them
+ * twice. A file left with only its header is removed. Returns the number of events dropped.
+ */
+export function truncateEventFiles(logDir: string, step: number): number {
+  let dropped = 0;
+  for (const name of eventFiles(logDir)) {
+    const file = path.join(logDir, name);
+    const records = readTfRecords(file);
+    const kept = records.filter((r) => {
+      const s = eventStep(r);
+      return s === null || s <= step;
+    });
+    const size = fs.statSync(file).size;
+    const keptBytes = kept.reduce((n, r) => n + r.length + 16, 0);
+    dropped += records.length - kept.length;
+    if (keptBytes === size) continue;
+    if (kept.every((r) => eventStep(r) === null)) fs.rmSync(file, { force: true });
+    else writeFileAtomic(file, Buffer.concat(kept.map((r) => tfRecord(r))));
+  }
+  return dropped;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Embedding projector
 
 export const PROJECTOR_DIR = "projector";
@@ -242,8 +333,8 @@ export function writeProjectorEmbedding(logDir: string, name: string, emb: Integ
   const dir = path.join(logDir, PROJECTOR_DIR, projectorName(name));
   fs.mkdirSync(dir, { recursive: true });
   const tensors = emb.vectors.map((v) => Array.from(v, (x) => String(Math.fround(x))).join("\t")).join("\n") + "\n";
-  fs.writeFileSync(path.join(dir, "tensors.tsv"), tensors);
-  fs.writeFileSync(path.join(dir, "metadata.tsv"), projectorMetadataTsv(emb.integers));
+  writeFileAtomic(path.join(dir, "tensors.tsv"), tensors);
+  writeFileAtomic(path.join(dir, "metadata.tsv"), projectorMetadataTsv(emb.integers));
   writeProjectorConfig(logDir);
 }
 
@@ -265,6 +356,6 @@ export function writeProjectorConfig(logDir: string): string[] {
       "}",
     ].join("\n"),
   );
-  fs.writeFileSync(path.join(logDir, "projector_config.pbtxt"), blocks.join("\n") + (blocks.length ? "\n" : ""));
+  writeFileAtomic(path.join(logDir, "projector_config.pbtxt"), blocks.join("\n") + (blocks.length ? "\n" : ""));
   return names;
 }

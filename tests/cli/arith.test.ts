@@ -90,12 +90,12 @@ test("train arith → eval arith --json prints the documented record; --resume c
         .join(".* · ")}`,
     ),
   );
-  await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--group-base", "1"]), /--group-base must be an integer ≥ 2/);
+  await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--group-base", "1"]), /--group-base must be an integer from 2 to 67,108,864, got "1"/);
   assert.match(
     await captureStdout(() => evalArithCommand.run(["--checkpoint", out, "--beams", "2", "--limit", "4", "--length-penalty", "0"])),
     /2 beams \(length penalty 0\)/,
   );
-  await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--length-penalty", "short"]), /--length-penalty must be a number, got "short"/);
+  await assert.rejects(evalArithCommand.run(["--checkpoint", out, "--length-penalty", "short"]), /--length-penalty must be a number from 0 to 10, got "short"/);
   // --predictions writes every held-out problem's k candidates; recomputing the scores from them by arithmetic gives the printed record
   const predictions = path.join(dir, "predictions.jsonl");
   const scored = JSON.parse(

@@ -115,7 +115,7 @@ test("eval next-term options: --k names the top-k key, --prefix and --limit sele
     (e: Error) => e instanceof UsageError && /--prefix: "1"/.test(e.message),
   );
   await assert.rejects(evalNextTermCommand.run(["--file", oeisFile, "--checkpoint", runDir, "--by-group"]), /--by-group goes with --json/);
-  await assert.rejects(evalNextTermCommand.run(["--file", oeisFile, "--checkpoint", runDir, "--k", "0"]), /--k must be an integer ≥ 1/);
+  await assert.rejects(evalNextTermCommand.run(["--file", oeisFile, "--checkpoint", runDir, "--k", "0"]), /--k must be an integer from 1 to 1,000, got "0"/);
   await assert.rejects(evalNextTermCommand.run(["--file", path.join(dir, "missing.txt"), "--checkpoint", runDir]), /missing\.txt/);
   const text = await captureStdout(() => evalNextTermCommand.run(["--file", oeisFile, "--checkpoint", runDir, "--limit", "5"]));
   assert.match(text, /held out \d+ \(\d+ LSTM validation rows \+ \d+ of the \d+ non-rows/);
@@ -151,5 +151,19 @@ test("numlab guess prints the formula and the continuation; --json the documente
   assert.match(await captureStdout(() => guessCommand.run(["2,3,5,7,11,13,17,19,23,29"])), /no solver explains these 10 terms/);
   await assert.rejects(guessCommand.run(["1,2,x"]), (e: Error) => e instanceof UsageError && /term 3 \("x"\) is not an integer/.test(e.message));
   await assert.rejects(guessCommand.run([]), /give the terms/);
-  await assert.rejects(guessCommand.run(["1,2,3", "--count", "0"]), /--count must be an integer ≥ 1/);
+  await assert.rejects(guessCommand.run(["1,2,3", "--count", "0"]), /--count must be an integer from 1 to 1,000, got "0"/);
+});
+
+test("numlab guess shows integers of more than 24 digits abbreviated (--json keeps them exact) and refuses terms of over 10,000 digits", async () => {
+  const terms = Array.from({ length: 12 }, (_, n) => (10n ** BigInt(3 * n)).toString()).join(",");
+  const text = await captureStdout(() => guessCommand.run([terms, "--count", "2"]));
+  assert.match(text, /next: 10000000…00000000 \(37 digits\), 10000000…00000000 \(40 digits\)\n/);
+  const json = JSON.parse((await captureStdout(() => guessCommand.run([terms, "--count", "2", "--json"]))).trim());
+  assert.deepEqual(json.next, [(10n ** 36n).toString(), (10n ** 39n).toString()]);
+  await assert.rejects(
+    guessCommand.run([`1,2,${"7".repeat(10_001)}`]),
+    (e: Error) => e instanceof UsageError && e.message === "TERMS: term 3 (77777777…77777777 (10,001 digits)) has more than 10,000 digits",
+  );
+  await assert.rejects(guessCommand.run(["1,2,3", "--count", "-1"]), /--count must be an integer from 1 to 1,000, got "-1"/);
+  await assert.rejects(guessCommand.run(["1,2,3", "--candidates", "1000"]), /--candidates must be an integer from 1 to 100, got "1000"/);
 });

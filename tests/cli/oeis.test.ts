@@ -124,3 +124,17 @@ test("data selection: --offline never downloads; the subset in NUMLAB_DATA_DIR i
   const conflicting = await run(["oeis", "stats", "--subset", "--full"], env);
   assert.equal(conflicting.code, 2);
 });
+
+test("oeis stats shows a 5,000,000-digit term abbreviated; --json keeps it exact", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-cli-oeis-huge-"));
+  const file = path.join(dir, "huge.txt");
+  const huge = "7".repeat(5_000_000);
+  fs.writeFileSync(file, `A000001 ,1,${huge},3,\n`);
+  const text = await run(["oeis", "stats", "--file", file, "--offline"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.ok(text.stdout.length < 3000, `${text.stdout.length} characters of output`);
+  assert.match(text.stdout, /top 3 integers \(value: count\):\n {2}1: 1, 3: 1, 77777777…77777777 \(5,000,000 digits\): 1\n/);
+  const json = await run(["oeis", "stats", "--file", file, "--offline", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual((JSON.parse(json.stdout) as { top: Array<[number | string, number]> }).top.at(-1), [huge, 1]);
+});

@@ -6,11 +6,16 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
+import * as net from "net";
 import { AddressInfo } from "net";
+import { createRequire } from "module";
 import {
   cacheDir,
+  checkDataFile,
+  DataFileError,
   DataSource,
   downloadFile,
+  DownloadTimeoutError,
   isInstalledPackage,
   locateDataFile,
   readLines,
@@ -27,7 +32,7 @@ const fixtureGz = zlib.gzipSync(Buffer.from(fixtureText));
 const fixtureSha = crypto.createHash("sha256").update(fixtureGz).digest("hex");
 
 /** What the server sends for each request to a path: a list of behaviours consumed in order. */
-type Behaviour = "ok" | "truncate-with-length" | "truncate-chunked" | "corrupt" | "404";
+type Behaviour = "ok" | "text" | "truncate-with-length" | "truncate-chunked" | "corrupt" | "404";
 const plans = new Map<string, Behaviour[]>();
 const hits = new Map<string, number>();
 let server: http.Server;
@@ -50,6 +55,10 @@ before(async () => {
       case "ok":
         res.writeHead(200, { "content-length": fixtureGz.length });
         res.end(fixtureGz);
+        break;
+      case "text":
+        res.writeHead(200, { "content-length": Buffer.byteLength(fixtureText) });
+        res.end(fixtureText);
         break;
       case "truncate-with-length":
         // announce the full length, send half, then drop the connection
@@ -325,4 +334,131 @@ test("readLines on a truncated gzip fails with an error naming the file", async 
     })(),
     (err: Error) => err.message.includes(file) && /truncated or corrupt/.test(err.message),
   );
+});
+
+test("a server that never answers fails after timeoutMs, once (no retry), naming host and limit", async () => {
+  // three ways to be silent: a connection accepted and never answered, headers and 3 bytes then
+  // nothing, and a host name lookup that never returns (before any socket exists)
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((s) => void sockets.push(s));
+  const stalled = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-length": "100" });
+    res.write("abc");
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+  try {
+    const dir = tempDir();
+    const cases: [string, Parameters<typeof downloadFile>[2], RegExp][] = [
+      [`http://127.0.0.1:${(silent.address() as AddressInfo).port}/s.gz`, {}, /no answer from 127\.0\.0\.1:\d+ within 300 ms fetching .*s\.gz: the download timed out/],
+      [`http://127.0.0.1:${(stalled.address() as AddressInfo).port}/t.gz`, {}, /no further data from .* within 300 ms .*\(after 3 bytes\)/],
+      ["http://localhost:9/never.gz", { lookup: () => undefined }, /no answer from localhost:9 within 300 ms/],
+    ];
+    for (const [url, extra, pattern] of cases) {
+      const t0 = performance.now();
+      await assert.rejects(downloadFile(url, path.join(dir, "x.gz"), { quiet: true, timeoutMs: 300, ...extra }), (e: unknown) => e instanceof DownloadTimeoutError && pattern.test(e.message));
+      const ms = performance.now() - t0;
+      assert.ok(ms >= 280 && ms < 1500, `${url}: ${ms.toFixed(0)} ms for a 300 ms limit (a retry would double it)`);
+      assert.deepEqual(leftovers(dir), []);
+    }
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    stalled.closeAllConnections();
+    silent.close();
+    stalled.close();
+  }
+});
+
+test("a full disk during a download names the file and the step, is not retried and leaves nothing behind", async () => {
+  // the temporary file is redirected to /dev/full, whose writes fail with a real ENOSPC
+  if (!fs.existsSync("/dev/full")) return;
+  const nodeFs = createRequire(__filename)("fs") as typeof fs;
+  const real = nodeFs.createWriteStream;
+  nodeFs.createWriteStream = ((p: fs.PathLike, o?: Parameters<typeof real>[1]) => (String(p).includes(".part-") ? real("/dev/full") : real(p, o))) as typeof real;
+  try {
+    await withCache(async (cache) => {
+      plans.set("/full/stripped.gz", ["ok"]);
+      const before = hits.get("/full/stripped.gz") ?? 0;
+      const dest = path.join(cache, "stripped.gz");
+      await assert.rejects(
+        downloadFile(`${base}/full/stripped.gz`, dest, { gzip: true, quiet: true }),
+        (e: unknown) =>
+          e instanceof DataFileError &&
+          e.code === "ENOSPC" &&
+          e.message.startsWith(`writing the download of ${base}/full/stripped.gz`) &&
+          e.message.includes(` to ${dest}: no space left on the device (ENOSPC)`),
+      );
+      assert.equal((hits.get("/full/stripped.gz") ?? 0) - before, 1, "no second attempt on a full disk");
+      assert.equal(fs.existsSync(dest), false);
+      assert.deepEqual(leftovers(cache), []);
+    });
+  } finally {
+    nodeFs.createWriteStream = real;
+  }
+});
+
+test("a cached file cut at a line boundary is noticed by its recorded size and hash, and fetched again", async () => {
+  await withCache(async (cache) => {
+    plans.set("/plain/train.txt", ["text"]);
+    const src: DataSource = { name: "pairs", url: `${base}/plain/train.txt`, fileNames: ["train.txt"], minBytes: 100 };
+    const file = await locateDataFile(src, { quiet: true });
+    assert.equal(file, path.join(cache, "train.txt"));
+    const marker = JSON.parse(fs.readFileSync(file + ".verified.json", "utf8")) as { size: number; sha256: string };
+    assert.equal(marker.size, Buffer.byteLength(fixtureText));
+    assert.equal(marker.sha256, crypto.createHash("sha256").update(fixtureText).digest("hex"));
+    // cut at a line boundary: every line is still well-formed and the file is above minBytes
+    const cut = fixtureText.split("\n").slice(0, 300).join("\n") + "\n";
+    fs.writeFileSync(file, cut);
+    await assert.rejects(locateDataFile(src, { quiet: true, download: false }), (e: Error) => /has \d+ bytes, but \d+ were downloaded and verified/.test(e.message) && e.message.includes(file));
+    assert.equal(fs.readFileSync(file, "utf8"), cut, "with downloads disabled the file is left for the user to look at");
+    // a new download that fails keeps the cached file and says why it was not used
+    plans.set("/plain/train.txt", ["404", "404", "text"]);
+    await assert.rejects(locateDataFile(src, { quiet: true }), (e: Error) => /HTTP 404/.test(e.message) && e.message.includes(`the cached ${file}, kept, failed its check`));
+    assert.equal(fs.readFileSync(file, "utf8"), cut);
+    const hitsBefore = hits.get("/plain/train.txt")!;
+    const messages: string[] = [];
+    const saved = process.stderr.write.bind(process.stderr);
+    (process.stderr as unknown as { write: (s: string) => boolean }).write = (m: string) => (messages.push(m), true);
+    try {
+      assert.equal(await locateDataFile(src), file);
+    } finally {
+      (process.stderr as unknown as { write: typeof saved }).write = saved;
+    }
+    assert.equal(hits.get("/plain/train.txt"), hitsBefore + 1);
+    assert.equal(fs.readFileSync(file, "utf8"), fixtureText);
+    assert.ok(messages.some((m) => /failed its check .* downloading again/.test(m)), messages.join(""));
+    // same size, other bytes (overwritten in place): the hash tells
+    fs.writeFileSync(file, fixtureText.replace("A000001", "A000009"));
+    await assert.rejects(locateDataFile(src, { quiet: true, download: false }), /its bytes changed since/);
+    // the same bytes written again (a new date) are accepted and the record is renewed
+    fs.writeFileSync(file, fixtureText);
+    assert.equal(await locateDataFile(src, { quiet: true, download: false }), file);
+  });
+});
+
+test("a directory given as a data file says so, naming what it holds", async () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, "stripped.gz"), fixtureGz);
+  fs.writeFileSync(path.join(dir, ".hidden"), "");
+  assert.throws(() => checkDataFile(dir, "OEIS"), new RegExp(`^Error: OEIS: ${dir} is a directory, not a file \\(it holds stripped\\.gz\\); give the path of a data file$`));
+  await assert.rejects(locateDataFile(source("/unused.gz"), { path: dir }), /fixture: .* is a directory, not a file/);
+  assert.throws(() => checkDataFile(path.join(dir, "none"), "OEIS"), /OEIS: file not found: /);
+  checkDataFile(path.join(dir, "stripped.gz"), "OEIS");
+});
+
+test("readNumberedLines reads one 64 MB line (gzip) in linear time", async () => {
+  const dir = tempDir();
+  const file = path.join(dir, "one-line.gz");
+  const line = "ab".repeat(32 << 20);
+  fs.writeFileSync(file, zlib.gzipSync(Buffer.from(`${line}\nlast`)));
+  const t0 = performance.now();
+  const got: Array<{ length: number; lineNo: number }> = [];
+  for await (const { line: l, lineNo } of readNumberedLines(file)) got.push({ length: l.length, lineNo });
+  const seconds = (performance.now() - t0) / 1000;
+  assert.deepEqual(got, [
+    { length: 64 << 20, lineNo: 1 },
+    { length: 4, lineNo: 2 },
+  ]);
+  // the quadratic version re-scanned the growing line for every 256 KB chunk: tens of seconds
+  assert.ok(seconds < 8, `took ${seconds.toFixed(1)} s`);
 });

@@ -36,3 +36,19 @@ test("the real names.txt has 32,033 names", { skip: !fs.existsSync(realFile) && 
   assert.equal(names.length, 32033);
   assert.deepEqual(names.slice(0, 3), ["emma", "olivia", "ava"]);
 });
+
+test("a 40 MB line is read in linear time; an error in it quotes 40 characters around the column", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-names-"));
+  const file = path.join(dir, "names.txt");
+  fs.writeFileSync(file, "emma\n" + "a".repeat(40_000_000) + "Z" + "b".repeat(10) + "\nava\n");
+  const t0 = performance.now();
+  await assert.rejects(readNamesFile(file), (err: Error) => {
+    assert.ok(err instanceof NamesFormatError);
+    assert.equal(err.lineNo, 2);
+    assert.match(err.message, /:2: character "Z" at column 40,?000,?001 of "…a+Zb{10}" \(40000011 characters\) is not a lowercase letter/);
+    assert.ok(err.message.length < 300, `${err.message.length} characters`);
+    return true;
+  });
+  assert.ok(performance.now() - t0 < 8000);
+  await assert.rejects(readNamesFile(dir), /makemore names: .* is a directory, not a file \(it holds names\.txt\)/);
+});

@@ -10,8 +10,11 @@ import {
   IntegerFrequencies,
   NumberCounter,
   OeisStats,
+  abbreviateDigits,
+  abbreviateLongNumbers,
   compareExact,
   compareMagnitude,
+  formatOeisStats,
   oeisStats,
 } from "../../src/data/oeis-stats";
 
@@ -218,3 +221,24 @@ test(
     assert.equal(py.malformedCount, 0);
   },
 );
+
+test("huge terms are shown abbreviated in the text report: 5,000,000 digits take one short entry", () => {
+  const huge = "7".repeat(5_000_000);
+  const c = parseOeisText(`A000001 ,1,-${huge},3,\nA000002 ,1,${huge},\n`);
+  const stats = oeisStats(c);
+  assert.equal(stats.top[0][0], 1);
+  assert.ok(stats.top.some(([v]) => v === huge), "the statistics keep the exact value");
+  const text = formatOeisStats(stats);
+  assert.ok(text.length < 2000, `${text.length} characters`);
+  const lines = text.split("\n");
+  assert.equal(lines.at(-4), "  1: 2, -77777777…77777777 (5,000,000 digits): 1, 3: 1, 77777777…77777777 (5,000,000 digits): 1");
+  assert.equal(lines.at(-1), "occurring once, largest |v|: -77777777…77777777 (5,000,000 digits), 77777777…77777777 (5,000,000 digits), 3");
+});
+
+test("abbreviateDigits keeps short integers and the sign, first and last digits and count of long ones", () => {
+  assert.equal(abbreviateDigits("123456789012345678901234"), "123456789012345678901234");
+  assert.equal(abbreviateDigits("1234567890123456789012345"), "12345678…89012345 (25 digits)");
+  assert.equal(abbreviateDigits("-" + "1234".repeat(250_000)), "-12341234…12341234 (1,000,000 digits)");
+  assert.equal(abbreviateDigits("+98765432109876543210987654"), "98765432…10987654 (26 digits)");
+  assert.equal(abbreviateLongNumbers("a(n) = 3a(n-1) + 123456789012345678901234567890"), "a(n) = 3a(n-1) + 12345678…34567890 (30 digits)");
+});

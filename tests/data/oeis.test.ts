@@ -272,3 +272,25 @@ test("fuzz: random bytes never crash the parser", () => {
     for (let i = 0; i < c.length; i++) c.terms(i); // every stored term is readable
   }
 });
+
+test("one line of 60 MB (gzip) is parsed in linear time, and the lines after it keep their numbers", async () => {
+  // a malformed first line (its third term is not an integer) followed by 60 MB of digits, then a good line
+  const text = "A000001 ,1,2,x" + "9".repeat(60_000_000) + ",\nA000002 ,5,6,\n";
+  const file = tempFile("one-line.gz", zlib.gzipSync(Buffer.from(text), { level: 1 }));
+  const t0 = performance.now();
+  const c = await parseOeisFile(file);
+  const seconds = (performance.now() - t0) / 1000;
+  assert.deepEqual(dump(c), [["A000002", ["5", "6"]]]);
+  assert.deepEqual(
+    c.summary.malformed.map((m) => [m.lineNo, m.reason, m.text.length]),
+    [[1, "term 3 is not an integer", 80]],
+  );
+  // the quadratic version copied the growing line once per 256 KB chunk: about half a minute
+  assert.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
+});
+
+test("a directory or a missing path given as the OEIS file says which", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-oeis-"));
+  await assert.rejects(parseOeisFile(dir), new RegExp(`^Error: OEIS: ${dir} is a directory, not a file`));
+  await assert.rejects(parseOeisFile(path.join(dir, "stripped.gz")), /OEIS: file not found: .*stripped\.gz/);
+});

@@ -8,6 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/random";
 import { LSTM_SMOKE_CONFIG, LstmMetricsRecord, LstmTrainConfig, lstmEmbeddingsAt, lstmEvaluations, trainLstm } from "../../src/train/lstm-lm";
 import { loadCheckpoint, NonFiniteLossError, readMetrics } from "../../src/train/run-dir";
+import { RunInputError } from "../../src/train/run-inputs";
+import { eventFiles, eventStep, readTfRecords } from "../../src/train/tensorboard";
+import { isInterrupted } from "../../src/cancel";
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -62,7 +65,11 @@ test("a run split by a checkpoint and resumed matches the uninterrupted run step
   const a = losses(whole);
   const b = losses(split);
   assert.deepEqual([...b.keys()], [10, 13, 20, 30]); // every 10 steps and where a part stopped
-  for (const step of [20, 30]) assert.ok(Math.abs(a.get(step)! - b.get(step)!) < 1e-4, `step ${step}: ${a.get(step)} vs ${b.get(step)}`);
+  // bit for bit: the same losses and the same final weights and Adam moments
+  for (const step of [20, 30]) assert.equal(b.get(step), a.get(step), `step ${step}`);
+  const wa = loadCheckpoint(whole)!.tensors;
+  const wb = loadCheckpoint(split)!.tensors;
+  for (const name of Object.keys(wa).filter((n) => !n.startsWith("optimizer/"))) assert.deepEqual(wb[name].dataSync(), wa[name].dataSync(), name);
   assert.ok(a.get(30)! < a.get(10)!, "the loss goes down");
   // evaluations at 0, 6, 12, 18, 24, 30 with embeddings snapshots, each listed once
   const evals = lstmEvaluations(split);
@@ -87,9 +94,109 @@ test("a non-finite loss stops the run before the update and keeps the last good 
   assert.equal((loadCheckpoint(dir)!.state as { step: number }).step, 6);
   const nan = readMetrics<LstmMetricsRecord>(dir).find((r) => r.event === "nan");
   assert.equal(nan?.step, 8);
-  // resuming continues from step 6
-  const s = await trainLstm({ out: dir, resume: true, sequences: sequences(60, 2), progressMode: "silent" });
+  assert.match(nan!.message!, /the last good checkpoint \(step 6\) is kept; lower the learning rate and resume: --resume --lr 0\.001$/);
+  // resuming with the advised rate continues from step 6 and logs the change
+  const s = await trainLstm({ out: dir, resume: true, sequences: sequences(60, 2), progressMode: "silent", onResume: { learningRate: 0.001 } });
   assert.equal(s.step, 12);
+  assert.equal(s.config.learningRate, 0.001);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+  assert.deepEqual(
+    config.numlab.changes.map((c: { step: number; change: string }) => [c.step, c.change]),
+    [[6, "learningRate 0.01 → 0.001"]],
+  );
+});
+
+/** Steps of the events in a run's TensorBoard files, sorted (the file-version headers left out). */
+function eventSteps(dir: string): number[] {
+  return eventFiles(dir)
+    .flatMap((f) => readTfRecords(path.join(dir, f)).map(eventStep))
+    .filter((s): s is number => s !== null)
+    .sort((x, y) => x - y);
+}
+
+test("a run that crashed after its checkpoint resumes without TensorBoard points written twice", async () => {
+  const data = sequences(120, 4);
+  const config = { ...TINY, steps: 30, evalEvery: 10, checkpointEvery: 15, tensorboard: true };
+  const whole = path.join(tempDir(), "whole");
+  await trainLstm({ out: whole, config, sequences: data, progressMode: "silent" });
+  const crashed = path.join(tempDir(), "crashed");
+  // a crash (not a NaN) during step 28: the checkpoint is at step 15, the events went up to step 20
+  await assert.rejects(
+    trainLstm({
+      out: crashed,
+      config,
+      sequences: data,
+      progressMode: "silent",
+      lossOverride: (loss, step) => {
+        if (step === 28) throw new Error("simulated crash");
+        return loss;
+      },
+    }),
+    /simulated crash/,
+  );
+  assert.equal((loadCheckpoint(crashed)!.state as { step: number }).step, 15);
+  assert.ok(eventSteps(crashed).includes(20));
+  await trainLstm({ out: crashed, resume: true, sequences: data, progressMode: "silent" });
+  assert.deepEqual(eventSteps(crashed), eventSteps(whole));
+  assert.deepEqual(losses(crashed), losses(whole));
+});
+
+test("resume checks its data and settings: other rows or a fixed setting are errors, --steps and --lr apply", async () => {
+  const dir = path.join(tempDir(), "run");
+  await trainLstm({ out: dir, config: TINY, sequences: sequences(60, 5), progressMode: "silent", maxStepsThisRun: 6 });
+  await assert.rejects(
+    trainLstm({ out: dir, resume: true, sequences: sequences(60, 6), progressMode: "silent" }),
+    (e: unknown) => e instanceof RunInputError && /the training rows \(data in memory, \d+ bytes.*is not the data this run was trained on/.test(e.message),
+  );
+  await assert.rejects(
+    trainLstm({ out: dir, resume: true, sequences: sequences(60, 5), progressMode: "silent", expect: [{ name: "--hidden", key: "hiddenSize", value: 32 }] }),
+    /--hidden 32 differs from the run's hiddenSize \(8\), which cannot change on resume; drop --hidden \(--steps and --lr may change on resume\)/,
+  );
+  const s = await trainLstm({
+    out: dir,
+    resume: true,
+    sequences: sequences(60, 5),
+    progressMode: "silent",
+    expect: [{ name: "--hidden", key: "hiddenSize", value: 8 }],
+    onResume: { steps: 9 },
+  });
+  assert.equal(s.step, 9);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).steps, 9);
+  await assert.rejects(
+    trainLstm({ out: dir, resume: true, sequences: sequences(60, 5), progressMode: "silent", onResume: { steps: 3 } }),
+    /its checkpoint is at step 9/,
+  );
+});
+
+test("an aborted signal stops at the next step with a checkpoint and the step in the message; --init-from starts from a run's weights", async () => {
+  const dir = path.join(tempDir(), "run");
+  const controller = new AbortController();
+  await assert.rejects(
+    trainLstm({
+      out: dir,
+      config: TINY,
+      sequences: sequences(60, 7),
+      progressMode: "silent",
+      signal: controller.signal,
+      lossOverride: (loss, step) => {
+        if (step === 5) controller.abort();
+        return loss;
+      },
+    }),
+    (e: unknown) => isInterrupted(e) && (e as Error).message === "interrupted at step 5; last checkpoint at step 5 (continue with --resume)",
+  );
+  assert.equal((loadCheckpoint(dir)!.state as { step: number }).step, 5);
+  assert.ok(!fs.existsSync(path.join(dir, ".lock")), "the lock is released");
+  const fresh = path.join(tempDir(), "fresh");
+  await trainLstm({ out: fresh, config: { ...TINY, steps: 0 }, initFrom: dir, sequences: sequences(60, 7), progressMode: "silent" });
+  const a = loadCheckpoint(dir)!.tensors;
+  const b = loadCheckpoint(fresh)!.tensors;
+  assert.deepEqual(b["lstm0/kernel"].dataSync(), a["lstm0/kernel"].dataSync());
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(fresh, "config.json"), "utf8")).initFrom, { run: dir, step: 5 });
+  await assert.rejects(
+    trainLstm({ out: path.join(tempDir(), "x"), config: { ...TINY, hiddenSize: 9 }, initFrom: dir, sequences: sequences(60, 7), progressMode: "silent" }),
+    /--init-from .*: hiddenSize is 8 there and 9 here/,
+  );
 });
 
 test("CLI: kill after a checkpoint, --resume continues the step count to the end", { timeout: 240_000 }, async () => {

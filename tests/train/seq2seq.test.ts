@@ -8,7 +8,8 @@ import { createTransformer, Transformer } from "../../src/models/transformer";
 import { greedyDecode } from "../../src/models/decoding";
 import { Seq2SeqTrainingTask, trainSeq2Seq, learningRateAt, clipGradientsByGlobalNorm } from "../../src/train/seq2seq";
 import { arithmeticBatchStream, arithmeticData } from "../../src/datasets/arithmetic";
-import { createRun, readMetrics, hasCheckpoint, NonFiniteLossError } from "../../src/train/run-dir";
+import { checkpointStep, createRun, readMetrics, hasCheckpoint, loadCheckpoint, NonFiniteLossError, saveCheckpoint } from "../../src/train/run-dir";
+import { isInterrupted } from "../../src/cancel";
 import { Json } from "../../src/train/run-dir";
 
 test.before(async () => {
@@ -70,10 +71,9 @@ test("a tiny transformer learns all 16 sums of 0..3 + 0..3", async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("resuming from a checkpoint continues the uninterrupted run (weights, Adam slots, dropout RNG, data cursor)", async () => {
-  // One step after the resume the weights must agree to float rounding. (tfjs rebuilds Adam's
-  // bias-correction powers with pow() on restore instead of a running product, a 1e-7 relative
-  // difference that Adam can amplify on near-zero gradients over many steps, so we compare early.)
+test("resuming from a checkpoint continues the uninterrupted run bit for bit (weights, Adam state, dropout RNG, data cursor)", async () => {
+  // Adam's running powers of beta1 and beta2 are saved too (tfjs would rebuild them with pow(),
+  // which differs in the last bits), so the resumed run is exactly the uninterrupted one.
   const config = { steps: 7, learningRate: 2e-3, warmupSteps: 3, clipNorm: 0.5, evalEvery: 2, checkpointEvery: 6, seed: 4 };
   const a = setup();
   const dirA = tmp();
@@ -92,9 +92,7 @@ test("resuming from a checkpoint continues the uninterrupted run (weights, Adam 
   const wa = weights(a.model);
   const wc = weights(c.model);
   assert.equal(wa.length, wc.length);
-  let maxDiff = 0;
-  wa.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - wc[i]))));
-  assert.ok(maxDiff < 1e-6, `weights differ by ${maxDiff}`);
+  assert.deepEqual(wc, wa);
   // without the checkpoint the weights would be far apart
   let initDiff = 0;
   const w0 = weights(setup(123).model);
@@ -119,6 +117,83 @@ test("a non-finite loss stops training with a clear error and keeps the last goo
     (err: Error) => err instanceof NonFiniteLossError && /step 1/.test(err.message),
   );
   assert.deepEqual(fs.readFileSync(path.join(dir, "checkpoint", "tensors.bin")), before);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a checkpoint is saved only with finite weights and validation loss; the error names the kept step and the advice", async () => {
+  const { model, task } = setup();
+  const dir = tmp();
+  createRun(dir, {});
+  let evaluations = 0;
+  // the validation loss turns NaN at the second evaluation (step 4): the step-2 checkpoint stays
+  const withEval: Seq2SeqTrainingTask = { ...task, evaluate: () => ({ valLoss: ++evaluations >= 2 ? NaN : 1 }) };
+  await assert.rejects(
+    trainSeq2Seq(model, withEval, { steps: 6, learningRate: 5e-3, evalEvery: 2, checkpointEvery: 2, seed: 0 }, { dir, defaultLearningRate: 1e-3 }),
+    (err: Error) =>
+      err instanceof NonFiniteLossError &&
+      /^validation loss became NaN at step 4: training stopped, the last good checkpoint \(step 2\) is kept; lower the learning rate and resume: --resume --lr 0\.001$/.test(
+        err.message,
+      ),
+  );
+  assert.equal(checkpointStep(dir), 2);
+  assert.deepEqual(
+    readMetrics<{ step: number; event?: string }>(dir).map((r) => [r.step, r.event ?? "eval"]),
+    [
+      [2, "eval"],
+      [4, "eval"],
+      [4, "nan"],
+    ],
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("an aborted signal stops at the next step with a checkpoint; resuming ends like the uninterrupted run", async () => {
+  const config = { steps: 8, learningRate: 2e-3, warmupSteps: 2, evalEvery: 4, checkpointEvery: 4, seed: 2 };
+  const a = setup();
+  const dirA = tmp();
+  createRun(dirA, { test: "a" });
+  await trainSeq2Seq(a.model, a.task, config, { dir: dirA });
+  const b = setup();
+  const dirB = tmp();
+  createRun(dirB, { test: "b" });
+  const controller = new AbortController();
+  let batches = 0;
+  const stopping: Seq2SeqTrainingTask = {
+    ...b.task,
+    nextBatch: () => {
+      if (++batches === 3) controller.abort(); // during step 3: the loop stops before step 4
+      return b.task.nextBatch();
+    },
+  };
+  await assert.rejects(trainSeq2Seq(b.model, stopping, config, { dir: dirB, signal: controller.signal }), (err: Error) => {
+    assert.ok(isInterrupted(err));
+    assert.equal(err.message, "interrupted at step 3; last checkpoint at step 3 (continue with --resume)");
+    return true;
+  });
+  assert.equal(checkpointStep(dirB), 3);
+  const c = setup(99);
+  await trainSeq2Seq(c.model, c.task, config, { dir: dirB, resume: true });
+  assert.deepEqual(weights(c.model), weights(a.model));
+  // the same records too: the loss window of steps 1–3 was saved with the checkpoint
+  const records = (d: string) =>
+    readMetrics<Record<string, unknown>>(d)
+      .filter((r) => r.event === undefined)
+      .map(({ time: _t, ...r }) => r);
+  assert.deepEqual(records(dirB), records(dirA));
+  [dirA, dirB].forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+});
+
+test("resume refuses a weights-only checkpoint (no optimizer state) and says how to start from it", async () => {
+  const { model, task } = setup();
+  const dir = tmp();
+  createRun(dir, {});
+  await trainSeq2Seq(model, task, { steps: 2, learningRate: 1e-3, seed: 0 }, { dir });
+  const full = loadCheckpoint(dir)!;
+  const weightsOnly = Object.fromEntries(Object.entries(full.tensors).filter(([name]) => !name.startsWith("optimizer/")));
+  saveCheckpoint(dir, { tensors: weightsOnly, state: full.state });
+  await assert.rejects(trainSeq2Seq(setup().model, task, { steps: 4, learningRate: 1e-3, seed: 0 }, { dir, resume: true }), (err: Error) =>
+    /has no optimizer state \(weights only\), so the run cannot be resumed exactly.*--init-from/.test(err.message),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,7 +4,19 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { crc32c, EventFileWriter, maskedCrc32c, projectorMetadataTsv, writeProjectorEmbedding } from "../../src/train/tensorboard";
+import {
+  crc32c,
+  EventFileWriter,
+  eventFiles,
+  eventStep,
+  maskedCrc32c,
+  projectorMetadataTsv,
+  readTfRecords,
+  scalarsEvent,
+  tfRecord,
+  truncateEventFiles,
+  writeProjectorEmbedding,
+} from "../../src/train/tensorboard";
 import { integerEmbeddingsFromRows, readEmbeddingsTsv } from "../../src/embeddings/tsv";
 
 const PYTHON = "/usr/bin/python3";
@@ -85,4 +97,24 @@ test("projector files: tensors.tsv, metadata with properties, a config listing e
   assert.equal(meta[3], "10\t1\t0\t0\t1\t1\t0");
   assert.equal(projectorMetadataTsv([]).trim().split("\n").length, 1);
   assert.throws(() => writeProjectorEmbedding(dir, "bad name", emb), /letters, digits/);
+});
+
+test("truncateEventFiles drops the events after a step and a torn last record; a file left with its header only goes", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "numlab-tb-"));
+  const a = new EventFileWriter(dir);
+  a.addText("config", "x", 0);
+  for (const step of [10, 20, 30, 40]) a.addScalars(step, { loss: 1 / step });
+  a.close();
+  fs.appendFileSync(a.file, tfRecord(scalarsEvent(50, 0, { loss: 0.02 })).subarray(0, 20)); // killed mid-write
+  const b = new EventFileWriter(dir);
+  b.addScalars(40, { loss: 0.5 });
+  b.close();
+  const steps = (file: string) => readTfRecords(file).map(eventStep);
+  assert.deepEqual(steps(a.file), [null, 0, 10, 20, 30, 40], "the torn record is not read");
+  assert.equal(truncateEventFiles(dir, 20), 3);
+  assert.deepEqual(steps(a.file), [null, 0, 10, 20]);
+  assert.ok(!fs.existsSync(b.file), "a file with no events left is removed");
+  assert.deepEqual(eventFiles(dir), [path.basename(a.file)]);
+  assert.equal(truncateEventFiles(dir, 20), 0, "nothing more to drop");
+  assert.equal(eventStep(scalarsEvent(300000000000, 1, { x: 1 })), 300000000000);
 });

@@ -1,7 +1,7 @@
 /** `numlab train arith` and `numlab eval arith`: headless training and evaluation of the arithmetic transformers. */
-import { parseArgs } from "util";
-import { Command, UsageError, intOption, numberOption, presetOption } from "../command";
+import { Command, MAX_SEED, UsageError, fractionOption, intOption, numberOption, parseFlags, presetOption } from "../command";
 import { initBackend } from "../../backend";
+import { interruptedExit, withInterruptSignal } from "../../cancel";
 import {
   ARITHMETIC_DEFAULTS,
   ArithmeticOnResume,
@@ -15,6 +15,23 @@ import { presetsUsage } from "../../train/presets";
 import { readConfig, writeFileAtomic } from "../../train/run-dir";
 import { evaluateArithmetic } from "../../eval/arithmetic";
 import { SEQ2SEQ_OPTIONS, seq2seqSettings, seq2seqUsage } from "./seq2seq-options";
+import { seq2seqResumeExpectations } from "../../train/seq2seq";
+import type { ResumeExpectation } from "../../train/run-inputs";
+
+/**
+ * Bounds of the arithmetic flags, checked when the flags are read (before a run directory is made):
+ * the tokenizer's bases, the largest operand ranges the data builder enumerates (addition: max² pairs;
+ * factorization: a sieve up to max), and the eval beam width.
+ */
+export const ARITH_LIMITS = {
+  base: 64,
+  additionMax: 46340,
+  factorizationMax: 2 ** 26,
+  repeatMultiDigit: 1000,
+  parts: 64,
+  beams: 64,
+  lengthPenalty: 10,
+} as const;
 
 /** The usage text of `numlab train arith`: its defaults are printed from `ARITHMETIC_DEFAULTS`, its presets read from presets/. */
 export function trainArithUsage(): string {
@@ -50,16 +67,16 @@ ${seq2seqUsage(d, "total optimizer steps")}
                       and its feed-forward layers widened so that it computes the same
                       outputs at step 0); the optimizer starts fresh
   --resume            continue the run in --out from its checkpoint (its saved settings
-                      apply; --steps may raise the total, --dropout, --train-max and
-                      --repeat-multidigit may change;
-                      changes are logged in config.json)
+                      apply; --steps, --lr, --dropout, --train-max and --repeat-multidigit
+                      may change, and changes are logged in config.json; any other
+                      setting given must equal the run's own)
 
 ${presetsUsage("arith")}`;
 }
 
 /** The `trainArithmetic` options that the flags of `numlab train arith` ask for (defaults from `ARITHMETIC_DEFAULTS`, then the preset, then the flags). */
 export function parseTrainArithArgs(args: string[]): ArithmeticTrainOptions {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       task: { type: "string" },
@@ -93,9 +110,13 @@ export function parseTrainArithArgs(args: string[]): ArithmeticTrainOptions {
   if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
   const positional = values.positional ?? base.model.positional;
   if (positional !== "sinusoidal" && positional !== "learned") throw new UsageError(`--positional must be sinusoidal or learned, got "${positional}"`);
-  const trainMaxFlag = values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", undefined, 2);
+  const trainMaxFlag =
+    values["train-max"] === undefined ? undefined : intOption(values["train-max"], "--train-max", undefined, 2, ARITH_LIMITS.factorizationMax);
   const trainMax = trainMaxFlag ?? (resume ? undefined : base.data.trainMax);
-  const repeatFlag = values["repeat-multidigit"] === undefined ? undefined : intOption(values["repeat-multidigit"], "--repeat-multidigit", undefined, 1);
+  const repeatFlag =
+    values["repeat-multidigit"] === undefined
+      ? undefined
+      : intOption(values["repeat-multidigit"], "--repeat-multidigit", undefined, 1, ARITH_LIMITS.repeatMultiDigit);
   const repeat = repeatFlag ?? (resume ? undefined : base.train.repeatMultiDigit);
   if (repeat !== undefined && repeat > 1 && task !== "factorization") throw new UsageError("--repeat-multidigit applies to --task factorization only");
   if (resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
@@ -106,6 +127,7 @@ export function parseTrainArithArgs(args: string[]): ArithmeticTrainOptions {
   const trainLonger = Boolean(values["train-longer"]) || presetTrainLonger;
   const onResume: ArithmeticOnResume = {
     ...settings.onResume,
+    ...(resume && values.lr !== undefined ? { learningRate: settings.train.learningRate } : {}),
     ...(resume && trainMaxFlag !== undefined ? { trainMax: trainMaxFlag } : {}),
     ...(resume && repeatFlag !== undefined ? { repeatMultiDigit: repeatFlag } : {}),
   };
@@ -113,10 +135,16 @@ export function parseTrainArithArgs(args: string[]): ArithmeticTrainOptions {
     data: {
       ...dataBase,
       task,
-      base: intOption(values.base, "--base", base.data.base, 2),
-      max: intOption(values.max, "--max", base.data.max ?? maxByTask[task], 2),
-      testFraction: numberOption(values["test-fraction"], "--test-fraction", base.data.testFraction),
-      splitSeed: intOption(values["split-seed"], "--split-seed", base.data.splitSeed),
+      base: intOption(values.base, "--base", base.data.base, 2, ARITH_LIMITS.base),
+      max: intOption(
+        values.max,
+        "--max",
+        base.data.max ?? maxByTask[task],
+        task === "addition" ? 2 : 3,
+        task === "addition" ? ARITH_LIMITS.additionMax : ARITH_LIMITS.factorizationMax,
+      ),
+      testFraction: fractionOption(values["test-fraction"], "--test-fraction", base.data.testFraction, true),
+      splitSeed: intOption(values["split-seed"], "--split-seed", base.data.splitSeed, 0, MAX_SEED),
       ...(trainMax === undefined ? {} : { trainMax }),
       ...(trainLonger ? { trainLonger: true } : {}),
     },
@@ -124,14 +152,37 @@ export function parseTrainArithArgs(args: string[]): ArithmeticTrainOptions {
     train: {
       ...settings.train,
       schedule,
-      parts: intOption(values.parts, "--parts", base.train.parts, 1),
+      parts: intOption(values.parts, "--parts", base.train.parts, 1, ARITH_LIMITS.parts),
       ...(repeat === undefined ? {} : { repeatMultiDigit: repeat }),
     },
     out: settings.out,
     resume,
-    ...(resume ? { onResume } : {}),
+    ...(resume ? { onResume, expect: arithResumeExpectations(values, settings) } : {}),
     ...(values["init-from"] === undefined ? {} : { initFrom: values["init-from"] }),
   };
+}
+
+/**
+ * The settings of `numlab train arith --resume` given explicitly that cannot change on resume:
+ * the shared transformer and optimizer flags, and the task, data and schedule flags.
+ */
+function arithResumeExpectations(values: Record<string, unknown>, settings: ReturnType<typeof seq2seqSettings>): ResumeExpectation[] {
+  const out = seq2seqResumeExpectations(values, settings);
+  const fixed: [flag: string, key: string, parse: (v: string) => string | number][] = [
+    ["task", "data.task", String],
+    ["base", "data.base", (v) => intOption(v, "--base", undefined, 2)],
+    ["max", "data.max", (v) => intOption(v, "--max", undefined, 2)],
+    ["test-fraction", "data.testFraction", (v) => numberOption(v, "--test-fraction")],
+    ["split-seed", "data.splitSeed", (v) => intOption(v, "--split-seed")],
+    ["schedule", "train.schedule", String],
+    ["parts", "train.parts", (v) => intOption(v, "--parts", undefined, 1)],
+    ["positional", "model.positional", String],
+  ];
+  for (const [flag, key, parse] of fixed) {
+    const given = values[flag];
+    if (typeof given === "string") out.push({ name: `--${flag}`, key, value: parse(given) });
+  }
+  return out;
 }
 
 export const trainArithCommand: Command = {
@@ -143,7 +194,13 @@ export const trainArithCommand: Command = {
   async run(args) {
     const options = parseTrainArithArgs(args);
     await initBackend();
-    const result = await trainArithmetic(options);
+    let result: Awaited<ReturnType<typeof trainArithmetic>>;
+    try {
+      // Ctrl-C (SIGINT) or SIGTERM: stop at the next step with a checkpoint
+      result = await withInterruptSignal((signal) => trainArithmetic({ ...options, signal }));
+    } catch (err) {
+      return interruptedExit("train arith", err);
+    }
     const last = result.summary.lastEval ?? {};
     process.stdout.write(
       `trained ${result.summary.step} steps (${result.summary.seconds.toFixed(0)} s this session, ${result.parameters} parameters); ` +
@@ -175,7 +232,7 @@ export const evalArithCommand: Command = {
   summary: "evaluate an arithmetic run on its held-out split (top-1, any-of-k, factorization metrics)",
   usage: EVAL_USAGE,
   async run(args) {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args,
       options: {
         checkpoint: { type: "string", multiple: true },
@@ -190,13 +247,14 @@ export const evalArithCommand: Command = {
     });
     const dirs = values.checkpoint ?? [];
     if (dirs.length === 0) throw new UsageError("missing required option --checkpoint");
-    const beams = intOption(values.beams, "--beams", 1, 1);
-    const groupBase = values["group-base"] === undefined ? undefined : intOption(values["group-base"], "--group-base", 2, 2);
-    const lengthPenalty = numberOption(values["length-penalty"], "--length-penalty", 1);
+    const beams = intOption(values.beams, "--beams", 1, 1, ARITH_LIMITS.beams);
+    const groupBase = values["group-base"] === undefined ? undefined : intOption(values["group-base"], "--group-base", 2, 2, ARITH_LIMITS.factorizationMax);
+    const lengthPenalty = numberOption(values["length-penalty"], "--length-penalty", 1, { min: 0, max: ARITH_LIMITS.lengthPenalty });
+    const limitFlag = values.limit === undefined ? undefined : intOption(values.limit, "--limit", undefined, 1);
     await initBackend({ quiet: Boolean(values.json) });
     const { models, data } = loadArithmeticEnsemble(dirs);
     const keys = data.split.test;
-    const limit = intOption(values.limit, "--limit", keys.length, 1);
+    const limit = limitFlag ?? keys.length;
     const r = evaluateArithmetic(models, data, keys.slice(0, limit), { beams, groupBase, lengthPenalty, keepCandidates: values.predictions !== undefined });
     if (values.predictions !== undefined) writeFileAtomic(values.predictions, (r.candidates ?? []).map((c) => JSON.stringify(c) + "\n").join(""));
     if (values.json) {
@@ -250,7 +308,7 @@ export const averageArithCommand: Command = {
   summary: "average the weights of arithmetic runs trained on from one run into a new run",
   usage: AVERAGE_USAGE,
   async run(args) {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args,
       options: { checkpoint: { type: "string", multiple: true }, out: { type: "string" }, float16: { type: "boolean" }, gzip: { type: "boolean" } },
     });

@@ -1,13 +1,18 @@
-import { parseArgs } from "util";
-import { Command, UsageError, intOption, numberOption, presetOption } from "../command";
+import { Command, MAX_SEED, UsageError, intOption, parseFlags, positiveNumberOption, presetOption } from "../command";
 import { initBackend } from "../../backend";
-import { loadNames } from "../../data/names";
+import { interruptedExit, withInterruptSignal } from "../../cancel";
+import * as fs from "fs";
+import { NAMES_SOURCE, readNamesFile } from "../../data/names";
+import { locateDataFile } from "../../data/download";
+import { recordedRunInputs } from "../../train/run-inputs";
 import { buildSplitDatasets, splitWords } from "../../datasets/char-contexts";
 import { disposeMlpLm } from "../../models/mlp-lm";
 import { Rng } from "../../random";
 import {
+  MAKEMORE_CHANGEABLE_ON_RESUME,
   MAKEMORE_DEFAULTS,
   MakemoreConfig,
+  MakemoreOnResume,
   evaluateSplits,
   readMakemoreRunConfig,
   resolveMakemoreConfig,
@@ -34,12 +39,15 @@ and report the train/dev/test cross-entropy.
   --lr-after X    learning rate after the drop (default ${d.lrAfterDrop})
   --init K        scaled or randn (every weight N(0,1), as the lesson's first version) (default ${d.init})
   --seed S        seed of the split, the weights and the minibatches (default ${d.seed})
-  --data FILE     names.txt to use (default: NUMLAB_DATA_DIR, the cache, else download)
+  --data FILE     names.txt to use (default: NUMLAB_DATA_DIR, the cache, else download); a run
+                  records its file (path, size, SHA-256) and --resume reads and checks it again
   --out DIR       run directory: config.json, metrics.jsonl, checkpoint/ (weights, step,
                   minibatch-generator state), written atomically every --checkpoint-every steps
   --resume        continue the run in --out from its checkpoint with its saved config and the
-                  same minibatch order (it ends with the weights of an uninterrupted run)
-  --checkpoint-every N  steps between checkpoints (default ${d.checkpointEvery}; the end is always saved)
+                  same minibatch order (it ends with the weights of an uninterrupted run);
+                  ${MAKEMORE_CHANGEABLE_ON_RESUME} may change (logged in config.json), any other
+                  setting given must equal the run's
+  --checkpoint-every N  steps between checkpoints (default ${d.checkpointEvery}; with --resume the run's own; the end is always saved)
   --stop-after N  stop this invocation after N steps, with a checkpoint (continue with --resume)
   --samples N     print N sampled names (default 0)
   --json          print only the summary {"train","dev","test","params","seconds","cpuSeconds"}
@@ -49,6 +57,12 @@ two agree on an otherwise idle machine).
 
 ${presetsUsage("makemore")}`;
 }
+
+/**
+ * Bounds of the size flags of `numlab train makemore`, checked when the flags are read (before a run
+ * directory is made). A batch may hold every training example of names.txt (about 182,000).
+ */
+export const MAKEMORE_LIMITS = { block: 64, emb: 1024, hidden: 8192, steps: 1_000_000_000, batch: 262_144, samples: 100_000 } as const;
 
 const TRAIN_MAKEMORE_OPTIONS = {
   preset: { type: "string" },
@@ -72,28 +86,30 @@ const TRAIN_MAKEMORE_OPTIONS = {
 
 /** What the flags of `numlab train makemore` ask for: the config (defaults from `MAKEMORE_DEFAULTS`, then the preset, then the flags) and the run options. */
 export function parseTrainMakemoreArgs(args: string[]) {
-  const { values } = parseArgs({ args, options: TRAIN_MAKEMORE_OPTIONS });
+  const { values } = parseFlags({ args, options: TRAIN_MAKEMORE_OPTIONS });
+  const L = MAKEMORE_LIMITS;
   const resume = Boolean(values.resume);
   if (resume && !values.out) throw new UsageError("--resume needs --out DIR (the run to continue)");
   const preset = presetOption(values.preset, "makemore", resume);
   const base = resolveMakemoreConfig(preset?.options);
   const init = values.init ?? base.init;
   if (init !== "scaled" && init !== "randn") throw new UsageError(`--init must be "scaled" or "randn", got "${init}"`);
-  const steps = intOption(values.steps, "--steps", base.steps, 0);
+  const steps = intOption(values.steps, "--steps", base.steps, 0, L.steps);
   const requested: MakemoreConfig = {
-    blockSize: intOption(values.block, "--block", base.blockSize, 1),
-    embeddingDim: intOption(values.emb, "--emb", base.embeddingDim, 1),
-    hidden: intOption(values.hidden, "--hidden", base.hidden, 1),
+    blockSize: intOption(values.block, "--block", base.blockSize, 1, L.block),
+    embeddingDim: intOption(values.emb, "--emb", base.embeddingDim, 1, L.emb),
+    hidden: intOption(values.hidden, "--hidden", base.hidden, 1, L.hidden),
     steps,
-    batchSize: intOption(values.batch, "--batch", base.batchSize, 1),
-    lr: numberOption(values.lr, "--lr", base.lr),
-    lrAfterDrop: numberOption(values["lr-after"], "--lr-after", base.lrAfterDrop),
+    batchSize: intOption(values.batch, "--batch", base.batchSize, 1, L.batch),
+    lr: positiveNumberOption(values.lr, "--lr", base.lr),
+    lrAfterDrop: positiveNumberOption(values["lr-after"], "--lr-after", base.lrAfterDrop),
     // a preset's own drop step is kept unless --steps changes the schedule's length
     ...(preset?.options.lrDropStep !== undefined && values.steps === undefined ? { lrDropStep: preset.options.lrDropStep } : {}),
-    seed: intOption(values.seed, "--seed", base.seed),
+    seed: intOption(values.seed, "--seed", base.seed, 0, MAX_SEED),
     init: init as "scaled" | "randn",
   };
   let config: MakemoreConfig = requested;
+  const onResume: MakemoreOnResume = {};
   if (resume) {
     // the saved config wins; a flag given explicitly must agree with it
     const saved = readMakemoreRunConfig(values.out!);
@@ -109,9 +125,14 @@ export function parseTrainMakemoreArgs(args: string[]) {
       ["init", "init"],
     ];
     for (const [flag, key] of flags) {
-      if ((values as Record<string, unknown>)[flag] !== undefined && requested[key] !== saved[key]) {
-        throw new UsageError(`--${flag} ${requested[key]} differs from the run being resumed (${saved[key]}); drop it or choose another --out`);
+      if ((values as Record<string, unknown>)[flag] === undefined || requested[key] === saved[key]) continue;
+      if (key === "steps" || key === "lr" || key === "lrAfterDrop") {
+        onResume[key] = requested[key] as number; // may change: applied and logged from the checkpoint on
+        continue;
       }
+      throw new UsageError(
+        `--${flag} ${requested[key]} differs from the run being resumed (${saved[key]}); drop it (${MAKEMORE_CHANGEABLE_ON_RESUME} may change) or choose another --out`,
+      );
     }
     const { trainExamples: _n, ...savedConfig } = saved;
     config = savedConfig;
@@ -120,10 +141,15 @@ export function parseTrainMakemoreArgs(args: string[]) {
     config,
     out: values.out,
     resume,
+    ...(resume ? { onResume } : {}),
     data: values.data,
-    checkpointEvery: intOption(values["checkpoint-every"], "--checkpoint-every", MAKEMORE_DEFAULTS.checkpointEvery, 1),
-    stopAfter: values["stop-after"] === undefined ? undefined : intOption(values["stop-after"], "--stop-after", undefined, 1),
-    samples: intOption(values.samples, "--samples", 0, 0),
+    // with --resume and no flag: the run's own interval
+    checkpointEvery:
+      resume && values["checkpoint-every"] === undefined
+        ? undefined
+        : intOption(values["checkpoint-every"], "--checkpoint-every", MAKEMORE_DEFAULTS.checkpointEvery, 1, L.steps),
+    stopAfter: values["stop-after"] === undefined ? undefined : intOption(values["stop-after"], "--stop-after", undefined, 1, L.steps),
+    samples: intOption(values.samples, "--samples", 0, 0, L.samples),
     json: Boolean(values.json),
   };
 }
@@ -135,15 +161,26 @@ export const trainMakemoreCommand: Command = {
     return trainMakemoreUsage();
   },
   async run(args) {
-    const { config, out, resume, data, checkpointEvery, stopAfter, samples, json } = parseTrainMakemoreArgs(args);
+    const { config, out, resume, onResume, data, checkpointEvery, stopAfter, samples, json } = parseTrainMakemoreArgs(args);
     const { seed, blockSize } = resolveMakemoreConfig(config);
     await initBackend({ quiet: json });
-    const words = await loadNames({ path: data, quiet: json });
+    // a resumed run reads the names file it recorded (no download, no other file by accident)
+    const recorded = resume && data === undefined && out ? recordedRunInputs(out).data?.path : undefined;
+    const file = await locateDataFile(NAMES_SOURCE, { path: data ?? (recorded && fs.existsSync(recorded) ? recorded : undefined), quiet: json });
+    const words = await readNamesFile(file);
     const splits = buildSplitDatasets(splitWords(words, new Rng(seed)), blockSize);
     if (!json) {
       process.stderr.write(`names: ${words.length}; examples train ${splits.train.count}, dev ${splits.dev.count}, test ${splits.test.count}\n`);
     }
-    const run = trainMakemore(splits.train, config, { out, resume, checkpointEvery, stopAfter, progress: !json });
+    let run: Awaited<ReturnType<typeof trainMakemore>>;
+    try {
+      // Ctrl-C (SIGINT) or SIGTERM: stop at the next step with a checkpoint
+      run = await withInterruptSignal((signal) =>
+        trainMakemore(splits.train, config, { out, resume, onResume, checkpointEvery, stopAfter, progress: !json, dataFile: out ? file : undefined, signal }),
+      );
+    } catch (err) {
+      return interruptedExit("train makemore", err);
+    }
     if (run.step < run.config.steps) {
       process.stderr.write(`stopped at step ${run.step} of ${run.config.steps}; continue with: numlab train makemore --out ${out} --resume\n`);
     }

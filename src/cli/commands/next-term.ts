@@ -1,6 +1,6 @@
 /** `numlab eval next-term` (the next-term benchmark on held-out OEIS sequences) and `numlab guess` (continue a sequence). */
-import { parseArgs } from "util";
-import { Command, UsageError, intOption } from "../command";
+import { Command, UsageError, intOption, parseFlags } from "../command";
+import { abbreviateDigits, abbreviateLongNumbers } from "../../data/oeis-stats";
 import { initBackend } from "../../backend";
 import { loadOeis } from "../../data/oeis";
 import { loadLstmModel, shippedLstmRunDir } from "../../train/lstm-lm";
@@ -48,6 +48,12 @@ minus any whose A-number or first seqLen terms also occur in the training split.
                       "cascade, else repeat the last difference")
   --sweep-sample N    training sequences in the sweep (default 3000, seed 1)`;
 
+/**
+ * Bounds of the numeric flags of `eval next-term` and `guess`, checked before any work: candidates
+ * and continuations are computed per item, and the solvers' exact arithmetic grows with the digits.
+ */
+export const NEXT_TERM_LIMITS = { k: 1000, minChecks: 1000, sweepSample: 10_000_000, count: 1000, candidates: 100, termDigits: 10_000 } as const;
+
 async function loadCollection(file: string | undefined, runDataFile: string | null | undefined, quiet: boolean) {
   const chosen = file ?? runDataFile ?? undefined;
   return loadOeis(chosen !== undefined ? { path: chosen, quiet } : { download: false, quiet });
@@ -58,7 +64,7 @@ export const evalNextTermCommand: Command = {
   summary: "next-term benchmark on held-out OEIS sequences: classical solvers vs the LSTM",
   usage: EVAL_USAGE,
   async run(args) {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args,
       options: {
         file: { type: "string" },
@@ -81,9 +87,14 @@ export const evalNextTermCommand: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const k = intOption(values.k, "--k", 10, 1);
-    const minChecks = intOption(values["min-checks"], "--min-checks", DEFAULT_MIN_CHECKS, 0);
+    const k = intOption(values.k, "--k", 10, 1, NEXT_TERM_LIMITS.k);
+    const minChecks = intOption(values["min-checks"], "--min-checks", DEFAULT_MIN_CHECKS, 0, NEXT_TERM_LIMITS.minChecks);
     const limit = values.limit === undefined ? undefined : intOption(values.limit, "--limit", undefined, 1);
+    const sweep =
+      values["sweep-min-checks"] === undefined
+        ? undefined
+        : values["sweep-min-checks"].split(",").map((p) => intOption(p.trim(), "--sweep-min-checks", undefined, 0, NEXT_TERM_LIMITS.minChecks));
+    const sampleSize = intOption(values["sweep-sample"], "--sweep-sample", 3000, 1, NEXT_TERM_LIMITS.sweepSample);
     if (values["by-group"] && !values.json) throw new UsageError("--by-group goes with --json");
     const quiet = Boolean(values.json);
     await initBackend({ quiet });
@@ -94,9 +105,8 @@ export const evalNextTermCommand: Command = {
     const collection = await loadCollection(values.file, config.dataFile, quiet);
     const split = { seqLen: config.seqLen, maxValue: config.maxValue, validationShare: config.validationShare, seed: config.seed };
 
-    if (values["sweep-min-checks"] !== undefined) {
-      const ms = values["sweep-min-checks"].split(",").map((p) => intOption(p.trim(), "--sweep-min-checks", undefined, 0));
-      const sampleSize = intOption(values["sweep-sample"], "--sweep-sample", 3000, 1);
+    if (sweep !== undefined) {
+      const ms = sweep;
       const { train } = nextTermSplit(collection, split);
       const perm = new Rng(1).permutation(train.length);
       const sample = Array.from(perm.slice(0, Math.min(sampleSize, train.length)), (j) => train[j]).sort((a, b) => a - b);
@@ -192,22 +202,28 @@ export const guessCommand: Command = {
       else if (/^[+-]?\d/.test(args[i])) termArgs.push(args[i]);
       else rest.push(args[i]);
     }
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseFlags({
       args: rest,
       allowPositionals: true,
       options: { count: { type: "string" }, candidates: { type: "string" }, "min-checks": { type: "string" }, json: { type: "boolean" } },
     });
     const text = [...termArgs, ...positionals].join(",");
     if (text.trim() === "") throw new UsageError("give the terms, e.g. numlab guess 1,1,2,3,5,8,13");
+    const count = intOption(values.count, "--count", 5, 1, NEXT_TERM_LIMITS.count);
+    const candidates = intOption(values.candidates, "--candidates", 1, 1, NEXT_TERM_LIMITS.candidates);
+    const minChecks = intOption(values["min-checks"], "--min-checks", DEFAULT_MIN_CHECKS, 0, NEXT_TERM_LIMITS.minChecks);
+    text.split(/[\s,]+/).forEach((part, i) => {
+      const digits = part.replace(/^[+-]/, "").length;
+      if (digits > NEXT_TERM_LIMITS.termDigits) {
+        throw new UsageError(`TERMS: term ${i + 1} (${abbreviateDigits(part)}) has more than ${NEXT_TERM_LIMITS.termDigits.toLocaleString("en-US")} digits`);
+      }
+    });
     let terms: bigint[];
     try {
       terms = parseSequenceText(text);
     } catch (err) {
       throw new UsageError(`TERMS: ${(err as Error).message}`);
     }
-    const count = intOption(values.count, "--count", 5, 1);
-    const candidates = intOption(values.candidates, "--candidates", 1, 1);
-    const minChecks = intOption(values["min-checks"], "--min-checks", DEFAULT_MIN_CHECKS, 0);
     const fits = guessNextTerms(terms, { maxCandidates: candidates, minChecks });
     if (values.json) {
       const best = fits[0];
@@ -222,8 +238,8 @@ export const guessCommand: Command = {
     for (const fit of fits) {
       const next = fit.continuation(count);
       process.stdout.write(
-        `${fit.formula}\n  ${fit.model}: ${fit.cost} of the ${terms.length} terms determine it, the other ${fit.checks} check it (n = 0 is the first term)\n` +
-          `  next: ${(next ?? [fit.next]).join(", ")}${next === null ? " (the model stops giving integers after this)" : ""}\n`,
+        `${abbreviateLongNumbers(fit.formula)}\n  ${fit.model}: ${fit.cost} of the ${terms.length} terms determine it, the other ${fit.checks} check it (n = 0 is the first term)\n` +
+          `  next: ${(next ?? [fit.next]).map((t) => abbreviateDigits(t.toString())).join(", ")}${next === null ? " (the model stops giving integers after this)" : ""}\n`,
       );
     }
     return 0;

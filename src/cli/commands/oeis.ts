@@ -1,5 +1,4 @@
-import { parseArgs } from "util";
-import { Command, UsageError, intListOption, intOption } from "../command";
+import { Command, UsageError, intListOption, intOption, parseFlags } from "../command";
 import { OEIS_STRIPPED, formatParseSummary, locateOeisFile, parseOeisFile } from "../../data/oeis";
 import { formatOeisStats, oeisStats } from "../../data/oeis-stats";
 import { locateDataFile } from "../../data/download";
@@ -49,7 +48,7 @@ distinctIntegers, top = [[value, count], ...], ...); values beyond 2^53 are deci
 
 ${SOURCE_HELP}`,
   async run(args) {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args,
       options: {
         ...SOURCE_OPTIONS,
@@ -58,7 +57,7 @@ ${SOURCE_HELP}`,
         top: { type: "string" },
       },
     });
-    const topK = intOption(values.top, "--top", 20, 1);
+    const topK = intOption(values.top, "--top", 20, 1, 1_000_000);
     const file = await resolveFile(values, Boolean(values.json));
     const t0 = performance.now();
     const collection = await parseOeisFile(file, { strict: Boolean(values.strict) });
@@ -94,7 +93,7 @@ all lie in [0, maxValue) — the rule of SequenceDataset.
 
 ${SOURCE_HELP}`,
   async run(args) {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args,
       options: {
         ...SOURCE_OPTIONS,
@@ -104,9 +103,8 @@ ${SOURCE_HELP}`,
         "seq-lens": { type: "string" },
       },
     });
-    const maxValues = intListOption(values["max-values"], "--max-values", [100, 500, 2000, 20000]);
-    const seqLens = intListOption(values["seq-lens"], "--seq-lens", [20, 50, 100]);
-    for (const m of maxValues) if (m > 2 ** 31 - 2) throw new UsageError(`--max-values entries must be below 2^31 - 1, got ${m}`);
+    const maxValues = intListOption(values["max-values"], "--max-values", [100, 500, 2000, 20000], 2 ** 31 - 2);
+    const seqLens = intListOption(values["seq-lens"], "--seq-lens", [20, 50, 100], 1_000_000);
     const file = await resolveFile(values, Boolean(values.json));
     const collection = await parseOeisFile(file, { strict: Boolean(values.strict) });
     const rows = datasetSizeTable(collection, maxValues, seqLens);
@@ -134,7 +132,7 @@ Fetches https://oeis.org/stripped.gz with a progress bar into the cache (NUMLAB_
 a checkout, your user cache when installed), checks that the gzip stream is complete, and prints the file path. Does nothing when
 a verified copy is already cached or present in NUMLAB_DATA_DIR.`,
   async run(args) {
-    const { values } = parseArgs({ args, options: { quiet: { type: "boolean" } } });
+    const { values } = parseFlags({ args, options: { quiet: { type: "boolean" } } });
     const file = await locateDataFile(OEIS_STRIPPED, { quiet: Boolean(values.quiet) });
     process.stdout.write(file + "\n");
     return 0;

@@ -1,6 +1,6 @@
-import { parseArgs } from "util";
 import type { Command } from "../command";
-import { intOption, UsageError } from "../command";
+import { MAX_SEED, intOption, parseFlags, positiveNumberOption, UsageError } from "../command";
+import { checkDataFile } from "../../data/download";
 import { readEmbeddingsTsv, firstIntegerEmbeddings, IntegerEmbeddings } from "../../embeddings/tsv";
 import { readGloveIntegers } from "../../embeddings/glove";
 import { readBertIntegerEmbeddings } from "../../embeddings/bert";
@@ -35,7 +35,7 @@ export const probeCommand: Command = {
   summary: "logistic-regression probes (div2..div10, prime) of integer embeddings",
   usage: USAGE,
   async run(args) {
-    const { values } = parseArgs({
+    const { values } = parseFlags({
       args,
       options: {
         embeddings: { type: "string" },
@@ -51,13 +51,16 @@ export const probeCommand: Command = {
         json: { type: "boolean" },
       },
     });
-    const count = intOption(values.count, "--count", PROBE_CLI_DEFAULTS.count, 2);
-    const folds = intOption(values.folds, "--folds", PROBE_CLI_DEFAULTS.folds, 2);
-    const seed = intOption(values.seed, "--seed", PROBE_CLI_DEFAULTS.seed);
-    const C = values.C === undefined ? PROBE_CLI_DEFAULTS.C : Number(values.C);
-    if (!(C > 0)) throw new UsageError(`--C must be a positive number, got "${values.C}"`);
+    const count = intOption(values.count, "--count", PROBE_CLI_DEFAULTS.count, 2, 1_000_000);
+    const folds = intOption(values.folds, "--folds", PROBE_CLI_DEFAULTS.folds, 2, 100);
+    const seed = intOption(values.seed, "--seed", PROBE_CLI_DEFAULTS.seed, 0, MAX_SEED);
+    const C = positiveNumberOption(values.C, "--C", PROBE_CLI_DEFAULTS.C);
     const sources = [values.embeddings, values.glove, values["bert-vocab"] ?? values["bert-model"]].filter((s) => s !== undefined);
     if (sources.length !== 1) throw new UsageError("give exactly one of --embeddings, --glove, --bert-vocab/--bert-model");
+    for (const flag of ["embeddings", "glove", "bert-vocab", "bert-model"] as const) {
+      const file = values[flag];
+      if (file !== undefined) checkDataFile(file, `--${flag}`);
+    }
     let emb: IntegerEmbeddings;
     let name: string;
     if (values.embeddings) {

@@ -4,9 +4,15 @@
  * passes its trainer's defaults object (`ARITHMETIC_DEFAULTS`, `POLYNOMIAL_DEFAULTS`), merged with
  * the `--preset` it was given, and builds its usage text from the same object.
  */
-import { UsageError, intOption, numberOption } from "../command";
+import { MAX_SEED, UsageError, fractionOption, intOption, numberOption, positiveNumberOption } from "../command";
 import type { TransformerConfig } from "../../models/transformer";
 import type { Seq2SeqOnResume, Seq2SeqTrainConfig } from "../../train/seq2seq";
+
+/**
+ * Upper bounds of the shared size flags, checked when the flags are read (before a run directory is
+ * made): far above any useful setting, below what would exhaust memory or never finish.
+ */
+export const SEQ2SEQ_LIMITS = { steps: 1_000_000_000, batch: 8192, hidden: 4096, layers: 64, heads: 256, ff: 16384 } as const;
 
 /** `parseArgs` option specs for the shared flags. */
 export const SEQ2SEQ_OPTIONS = {
@@ -47,10 +53,16 @@ export function seq2seqSettings<B extends Seq2SeqFlagDefaults>(values: FlagValue
   if (!values.out) throw new UsageError("missing required option --out");
   const resume = Boolean(values.resume);
   if (values.norm !== undefined && values.norm !== "pre" && values.norm !== "post") throw new UsageError(`--norm must be pre or post, got "${values.norm}"`);
-  const layers = values.layers === undefined ? undefined : intOption(values.layers, "--layers", undefined, 1);
-  const seed = values.seed === undefined ? undefined : intOption(values.seed, "--seed", undefined);
-  const evalEvery = values["eval-every"] === undefined ? undefined : intOption(values["eval-every"], "--eval-every", undefined, 1);
-  const dropout = numberOption(values.dropout, "--dropout", base.model.dropout);
+  const L = SEQ2SEQ_LIMITS;
+  const layers = values.layers === undefined ? undefined : intOption(values.layers, "--layers", undefined, 1, L.layers);
+  const seed = values.seed === undefined ? undefined : intOption(values.seed, "--seed", undefined, 0, MAX_SEED);
+  const evalEvery = values["eval-every"] === undefined ? undefined : intOption(values["eval-every"], "--eval-every", undefined, 1, L.steps);
+  const dropout = fractionOption(values.dropout, "--dropout", base.model.dropout);
+  const hidden = intOption(values.hidden, "--hidden", base.model.hidden, 1, L.hidden);
+  const heads = intOption(values.heads, "--heads", base.model.heads, 1, L.heads);
+  if ((values.hidden !== undefined || values.heads !== undefined) && hidden % heads !== 0) {
+    throw new UsageError(`--hidden (${hidden}) must be divisible by --heads (${heads})`);
+  }
   const onResume: Seq2SeqOnResume = resume && values.dropout !== undefined ? { dropout } : {};
   return {
     out: values.out,
@@ -59,23 +71,23 @@ export function seq2seqSettings<B extends Seq2SeqFlagDefaults>(values: FlagValue
     onResume,
     model: {
       ...base.model,
-      hidden: intOption(values.hidden, "--hidden", base.model.hidden, 1),
+      hidden,
       encoderLayers: layers ?? base.model.encoderLayers,
       decoderLayers: layers ?? base.model.decoderLayers,
-      heads: intOption(values.heads, "--heads", base.model.heads, 1),
-      ffHidden: intOption(values.ff, "--ff", base.model.ffHidden, 1),
+      heads,
+      ffHidden: intOption(values.ff, "--ff", base.model.ffHidden, 1, L.ff),
       dropout,
-      attentionGain: numberOption(values.gain, "--gain", base.model.attentionGain),
+      attentionGain: positiveNumberOption(values.gain, "--gain", base.model.attentionGain),
       norm: (values.norm ?? base.model.norm) as "pre" | "post",
       seed: seed ?? base.model.seed,
     } as B["model"],
     train: {
       ...base.train,
-      steps: values.steps !== undefined ? intOption(values.steps, "--steps", undefined, 1) : resume ? undefined : base.train.steps,
-      batchSize: intOption(values.batch, "--batch", base.train.batchSize, 1),
-      learningRate: numberOption(values.lr, "--lr", base.train.learningRate),
-      warmupSteps: intOption(values.warmup, "--warmup", base.train.warmupSteps),
-      clipNorm: numberOption(values.clip, "--clip", base.train.clipNorm),
+      steps: values.steps !== undefined ? intOption(values.steps, "--steps", undefined, 1, L.steps) : resume ? undefined : base.train.steps,
+      batchSize: intOption(values.batch, "--batch", base.train.batchSize, 1, L.batch),
+      learningRate: positiveNumberOption(values.lr, "--lr", base.train.learningRate),
+      warmupSteps: intOption(values.warmup, "--warmup", base.train.warmupSteps, 0, L.steps),
+      clipNorm: numberOption(values.clip, "--clip", base.train.clipNorm, { min: 0 }),
       seed: seed ?? base.train.seed,
       evalEvery: evalEvery ?? base.train.evalEvery,
       checkpointEvery: evalEvery ?? base.train.checkpointEvery,

@@ -1,8 +1,9 @@
-import { parseArgs } from "util";
 import type { Command } from "../command";
-import { intOption, numberOption, presetOption, UsageError } from "../command";
+import { MAX_SEED, intOption, numberOption, parseFlags, positiveNumberOption, presetOption, UsageError } from "../command";
 import { initBackend } from "../../backend";
-import { LSTM_DEFAULTS, LstmTrainConfig, trainLstm } from "../../train/lstm-lm";
+import { interruptedExit, withInterruptSignal } from "../../cancel";
+import { LSTM_CHANGEABLE_ON_RESUME, LSTM_DEFAULTS, LstmOnResume, LstmTrainConfig, trainLstm } from "../../train/lstm-lm";
+import type { ResumeExpectation } from "../../train/run-inputs";
 import { presetsUsage } from "../../train/presets";
 import { NonFiniteLossError } from "../../train/run-dir";
 
@@ -17,7 +18,10 @@ DIR receives config.json, metrics.jsonl, checkpoint/, embeddings/, TensorBoard f
 (open with: tensorboard --logdir DIR).
 
   --out DIR             run directory (required)
-  --resume              continue the run in DIR from its checkpoint (same config, same data order)
+  --resume              continue the run in DIR from its checkpoint (same config, same data order,
+                        bit for bit); ${LSTM_CHANGEABLE_ON_RESUME} may change (logged in config.json), any
+                        other setting given must equal the run's; --file must hold the run's data
+  --init-from RUN       start a new run from RUN's trained weights (same model shape); Adam starts fresh
   --preset P            start from a preset's settings (listed below); flags given as well override it
   --file F              OEIS stripped file (plain or .gz); default: the full dump if cached, else
                         the shared subset from NUMLAB_DATA_DIR
@@ -42,9 +46,25 @@ DIR receives config.json, metrics.jsonl, checkpoint/, embeddings/, TensorBoard f
 ${presetsUsage("lstm")}`;
 }
 
+/**
+ * Bounds of the size flags of `numlab train lstm`, checked when the flags are read (before a run
+ * directory is made). The longest OEIS sequences have a few hundred terms, so --seq-len 1000 keeps
+ * every one while a padded row of 100,000 terms per sequence would exhaust memory.
+ */
+export const LSTM_LIMITS = {
+  maxValue: 1_000_000,
+  seqLen: 1000,
+  steps: 1_000_000_000,
+  batchSize: 4096,
+  embeddingDim: 4096,
+  hidden: 4096,
+  layers: 16,
+  dense: 8192,
+} as const;
+
 /** What the flags of `numlab train lstm` ask for: the config (defaults from `LSTM_DEFAULTS`, then the preset, then the flags) and the run options. */
 export function parseTrainLstmArgs(args: string[]) {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       out: { type: "string" },
@@ -67,40 +87,69 @@ export function parseTrainLstmArgs(args: string[]) {
       "probe-count": { type: "string" },
       float16: { type: "boolean" },
       "stop-after": { type: "string" },
+      "init-from": { type: "string" },
       json: { type: "boolean" },
     },
   });
   if (!values.out) throw new UsageError("missing required option --out");
   const resume = Boolean(values.resume);
   const base: LstmTrainConfig = { ...LSTM_DEFAULTS, ...presetOption(values.preset, "lstm", resume)?.options };
-  const maxValue = intOption(values["max-value"], "--max-value", base.maxValue, 2);
+  const L = LSTM_LIMITS;
+  const maxValue = intOption(values["max-value"], "--max-value", base.maxValue, 2, L.maxValue);
   const config: LstmTrainConfig = {
     ...base,
     dataFile: values.file ?? base.dataFile,
     maxValue,
-    seqLen: intOption(values["seq-len"], "--seq-len", base.seqLen, 2),
-    steps: intOption(values.steps, "--steps", base.steps, 0),
-    batchSize: intOption(values["batch-size"], "--batch-size", base.batchSize, 1),
-    embeddingDim: intOption(values["embedding-dim"], "--embedding-dim", base.embeddingDim, 1),
-    hiddenSize: intOption(values.hidden, "--hidden", base.hiddenSize, 1),
-    numLayers: intOption(values.layers, "--layers", base.numLayers, 1),
-    denseSize: intOption(values.dense, "--dense", base.denseSize, 1),
-    learningRate: numberOption(values.lr, "--lr", base.learningRate),
-    clipNorm: numberOption(values.clip, "--clip", base.clipNorm),
-    seed: intOption(values.seed, "--seed", base.seed, 0),
-    evalEvery: intOption(values["eval-every"], "--eval-every", base.evalEvery, 1),
-    checkpointEvery: intOption(values["checkpoint-every"], "--checkpoint-every", base.checkpointEvery, 1),
+    seqLen: intOption(values["seq-len"], "--seq-len", base.seqLen, 2, L.seqLen),
+    steps: intOption(values.steps, "--steps", base.steps, 0, L.steps),
+    batchSize: intOption(values["batch-size"], "--batch-size", base.batchSize, 1, L.batchSize),
+    embeddingDim: intOption(values["embedding-dim"], "--embedding-dim", base.embeddingDim, 1, L.embeddingDim),
+    hiddenSize: intOption(values.hidden, "--hidden", base.hiddenSize, 1, L.hidden),
+    numLayers: intOption(values.layers, "--layers", base.numLayers, 1, L.layers),
+    denseSize: intOption(values.dense, "--dense", base.denseSize, 1, L.dense),
+    learningRate: positiveNumberOption(values.lr, "--lr", base.learningRate),
+    clipNorm: numberOption(values.clip, "--clip", base.clipNorm, { min: 0 }),
+    seed: intOption(values.seed, "--seed", base.seed, 0, MAX_SEED),
+    evalEvery: intOption(values["eval-every"], "--eval-every", base.evalEvery, 1, L.steps),
+    checkpointEvery: intOption(values["checkpoint-every"], "--checkpoint-every", base.checkpointEvery, 1, L.steps),
     // a smaller --max-value lowers the probed integers with it
-    probeCount: intOption(values["probe-count"], "--probe-count", Math.min(base.probeCount, maxValue), 10),
+    probeCount: intOption(values["probe-count"], "--probe-count", Math.min(base.probeCount, maxValue), 10, L.maxValue),
     float16Checkpoint: Boolean(values.float16) || base.float16Checkpoint,
   };
   if (!(config.learningRate > 0)) throw new UsageError(`--lr must be > 0, got ${config.learningRate}`);
   if (config.probeCount > config.maxValue) throw new UsageError(`--probe-count (${config.probeCount}) cannot exceed --max-value (${config.maxValue})`);
+  if (resume && values["init-from"] !== undefined) throw new UsageError("--init-from starts a new run: leave it out with --resume");
+  // on resume: --steps, --lr and --file are changes (--file: checked to hold the run's data); other flags given must match the run
+  const onResume: LstmOnResume = {
+    ...(values.steps !== undefined ? { steps: config.steps } : {}),
+    ...(values.lr !== undefined ? { learningRate: config.learningRate } : {}),
+    ...(values.file !== undefined ? { dataFile: values.file } : {}),
+  };
+  const fixed: [flag: string, key: keyof LstmTrainConfig][] = [
+    ["max-value", "maxValue"],
+    ["seq-len", "seqLen"],
+    ["batch-size", "batchSize"],
+    ["embedding-dim", "embeddingDim"],
+    ["hidden", "hiddenSize"],
+    ["layers", "numLayers"],
+    ["dense", "denseSize"],
+    ["clip", "clipNorm"],
+    ["seed", "seed"],
+    ["eval-every", "evalEvery"],
+    ["checkpoint-every", "checkpointEvery"],
+    ["probe-count", "probeCount"],
+    ["float16", "float16Checkpoint"],
+  ];
+  const expect: ResumeExpectation[] = fixed
+    .filter(([flag]) => (values as Record<string, unknown>)[flag] !== undefined)
+    .map(([flag, key]) => ({ name: `--${flag}`, key, value: config[key] }));
   return {
     out: values.out,
     config,
     resume,
-    stopAfter: values["stop-after"] === undefined ? undefined : intOption(values["stop-after"], "--stop-after", undefined, 1),
+    ...(resume ? { onResume, expect } : {}),
+    ...(values["init-from"] !== undefined ? { initFrom: values["init-from"] } : {}),
+    stopAfter: values["stop-after"] === undefined ? undefined : intOption(values["stop-after"], "--stop-after", undefined, 1, L.steps),
     json: Boolean(values.json),
   };
 }
@@ -112,10 +161,11 @@ export const trainLstmCommand: Command = {
     return trainLstmUsage();
   },
   async run(args) {
-    const { out, config, resume, stopAfter, json } = parseTrainLstmArgs(args);
+    const { out, config, resume, onResume, expect, initFrom, stopAfter, json } = parseTrainLstmArgs(args);
     await initBackend({ quiet: json });
     try {
-      const summary = await trainLstm({ out, config, resume, maxStepsThisRun: stopAfter });
+      // Ctrl-C (SIGINT) or SIGTERM: stop at the next step with a checkpoint
+      const summary = await withInterruptSignal((signal) => trainLstm({ out, config, resume, onResume, expect, initFrom, maxStepsThisRun: stopAfter, signal }));
       if (json) {
         process.stdout.write(JSON.stringify(summary) + "\n");
       } else {
@@ -132,7 +182,7 @@ export const trainLstmCommand: Command = {
         process.stderr.write(`numlab train lstm: ${err.message}\n`);
         return 3;
       }
-      throw err;
+      return interruptedExit("train lstm", err);
     }
     return 0;
   },
