@@ -50,6 +50,9 @@ export const POLYNOMIAL_DATA_LETTERS: ReadonlyArray<readonly [string, number]> =
   ["o", 1], ["s", 1.84], ["t", 1], ["x", 1], ["y", 1], ["z", 1],
 ];
 
+/** Every letter a–z with equal weight: the letters a user may type (the real data uses only 13). */
+export const ALL_POLYNOMIAL_LETTERS: ReadonlyArray<readonly [string, number]> = "abcdefghijklmnopqrstuvwxyz".split("").map((l) => [l, 1] as const);
+
 export const DEFAULT_POLYNOMIAL_GENERATOR: PolynomialGeneratorOptions = {
   letters: POLYNOMIAL_DATA_LETTERS,
   functions: ["sin", "cos", "tan"],
@@ -152,6 +155,37 @@ export function randomPolynomialPair(rng: Rng, options: PolynomialGeneratorOptio
   }
   const factored = formatFactoredProduct(first, second, symbol);
   return { factored, expanded: expandToCanonical(factored) };
+}
+
+/** The real data's distribution of forms and coefficients over every letter a–z (equal weights). */
+export const ALL_LETTERS_POLYNOMIAL_GENERATOR: PolynomialGeneratorOptions = { ...DEFAULT_POLYNOMIAL_GENERATOR, letters: ALL_POLYNOMIAL_LETTERS };
+
+/** The generator options of a letter set by name: "data" (the real data's 13 letters and weights) or "a-z" (all 26, equal weights). */
+export function polynomialGeneratorFor(letters: "data" | "a-z"): PolynomialGeneratorOptions {
+  return letters === "a-z" ? ALL_LETTERS_POLYNOMIAL_GENERATOR : DEFAULT_POLYNOMIAL_GENERATOR;
+}
+
+/** The variable letter of a pair (the letter inside `sin(…)` for a trigonometric one), or null when it has none or several. */
+export function polynomialLetter(factored: string): string | null {
+  const letters = new Set(factored.replace(/sin|cos|tan/g, "").match(/[a-z]/g) ?? []);
+  return letters.size === 1 ? [...letters][0] : null;
+}
+
+/**
+ * The same pair in another variable letter: every occurrence of the pair's one letter is replaced
+ * on both sides (function names untouched). The target is re-expanded by our expander and must match
+ * the renamed text, so a pair whose canonical order would change is refused (throws).
+ */
+export function renamePolynomialLetter(pair: PolynomialPair, letter: string): PolynomialPair {
+  if (!/^[a-z]$/.test(letter)) throw new Error(`renamePolynomialLetter: ${JSON.stringify(letter)} is not a letter a–z`);
+  const from = polynomialLetter(pair.factored);
+  if (from === null) throw new Error(`renamePolynomialLetter: ${pair.factored} has no single variable letter`);
+  const rename = (text: string): string => text.replace(/sin|cos|tan|[a-z]/g, (t) => (t === from ? letter : t));
+  const factored = rename(pair.factored);
+  const expanded = rename(pair.expanded);
+  const check = expandToCanonical(factored);
+  if (check !== expanded) throw new Error(`renamePolynomialLetter: ${factored} expands to ${check}, not ${expanded}`);
+  return { factored, expanded };
 }
 
 /** `count` seeded random pairs. */

@@ -7,7 +7,8 @@
 import { polynomialsEquivalent } from "../math/polynomial";
 import type { Transformer } from "../models/transformer";
 import { beamSearch, greedyDecode } from "../models/decoding";
-import { PolynomialLanguage } from "../tokenizers/polynomial-language";
+import { PolynomialLanguage, tokenizePolynomial } from "../tokenizers/polynomial-language";
+import { linearFactorsOfProduct, polynomialLetter } from "../data/polynomial-generator";
 import type { PolynomialPair } from "../data/polynomials";
 
 /** One scored prediction. */
@@ -154,4 +155,117 @@ export function evaluatePolynomialModel(
   );
   const scored = scorePolynomialPredictions(pairs.map((p, i) => ({ factored: p.factored, expanded: p.expanded, predicted: predicted[i] })));
   return { ...scored, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** The form of a factored source: what the per-form scores group by. */
+export type PolynomialForm = "two linear factors" | "monomial × linear" | "monomial" | "trigonometric" | "other";
+
+/**
+ * The form of a factored source: "trigonometric" when its variable is `sin/cos/tan` of a letter,
+ * else "two linear factors" (`(3*x-5)*(x+2)`, `(x-3)**2`), "monomial × linear" (`-4*s*(s+7)`),
+ * "monomial" (`-7*x**2`), or "other" when it is not a product of two linear factors.
+ */
+export function polynomialForm(factored: string): PolynomialForm {
+  let product: ReturnType<typeof linearFactorsOfProduct>;
+  try {
+    product = linearFactorsOfProduct(factored);
+  } catch {
+    return "other";
+  }
+  if (!product) return "other";
+  if (product.symbol.length > 1) return "trigonometric";
+  const monomials = (product.first.intercept === 0 ? 1 : 0) + (product.second.intercept === 0 ? 1 : 0);
+  return monomials === 0 ? "two linear factors" : monomials === 1 ? "monomial × linear" : "monomial";
+}
+
+/** Exact match and equivalence of one group of predictions. */
+export interface PolynomialGroupScore {
+  n: number;
+  exactMatch: number;
+  equivalent: number;
+}
+
+/** Scores by variable letter, by form and by target length in tokens (buckets of 4: "1–4", "5–8", …). */
+export interface PolynomialGroupScores {
+  letter: Record<string, PolynomialGroupScore>;
+  form: Record<string, PolynomialGroupScore>;
+  targetLength: Record<string, PolynomialGroupScore>;
+}
+
+function targetLengthBucket(expanded: string): string {
+  const n = tokenizePolynomial(expanded).length;
+  const low = Math.floor((n - 1) / 4) * 4 + 1;
+  return `${low}–${low + 3}`;
+}
+
+/**
+ * Group scored predictions by variable letter (the letter inside `sin(…)` for a trigonometric
+ * source; "?" when a source has none or several), by form (`polynomialForm`) and by target length.
+ * Keys are sorted (letters a–z, forms as listed, lengths ascending).
+ */
+export function polynomialGroupScores(rows: readonly ScoredPolynomialPrediction[]): PolynomialGroupScores {
+  const tally = (key: (r: ScoredPolynomialPrediction) => string, order: (a: string, b: string) => number): Record<string, PolynomialGroupScore> => {
+    const counts = new Map<string, { n: number; exact: number; equivalent: number }>();
+    for (const r of rows) {
+      const k = key(r);
+      const c = counts.get(k) ?? { n: 0, exact: 0, equivalent: 0 };
+      c.n++;
+      c.exact += r.exact;
+      c.equivalent += r.equivalent;
+      counts.set(k, c);
+    }
+    const out: Record<string, PolynomialGroupScore> = {};
+    for (const k of [...counts.keys()].sort(order)) {
+      const c = counts.get(k)!;
+      out[k] = { n: c.n, exactMatch: c.exact / c.n, equivalent: c.equivalent / c.n };
+    }
+    return out;
+  };
+  const forms: readonly PolynomialForm[] = ["two linear factors", "monomial × linear", "monomial", "trigonometric", "other"];
+  return {
+    letter: tally(
+      (r) => polynomialLetter(r.factored) ?? "?",
+      (a, b) => a.localeCompare(b),
+    ),
+    form: tally(
+      (r) => polynomialForm(r.factored),
+      (a, b) => forms.indexOf(a as PolynomialForm) - forms.indexOf(b as PolynomialForm),
+    ),
+    targetLength: tally(
+      (r) => targetLengthBucket(r.expanded),
+      (a, b) => parseInt(a, 10) - parseInt(b, 10),
+    ),
+  };
+}
+
+/** One table row per group (`group`, `value`, `n`, `exactMatch`, `equivalent`), e.g. for a notebook table or a bar chart. */
+export function polynomialGroupRows(groups: PolynomialGroupScores): Array<{ group: string; value: string; n: number; exactMatch: number; equivalent: number }> {
+  const out: Array<{ group: string; value: string; n: number; exactMatch: number; equivalent: number }> = [];
+  for (const [group, label] of [
+    ["letter", "letter"],
+    ["form", "form"],
+    ["targetLength", "target length (tokens)"],
+  ] as const) {
+    for (const [value, s] of Object.entries(groups[group])) out.push({ group: label, value, n: s.n, exactMatch: s.exactMatch, equivalent: s.equivalent });
+  }
+  return out;
+}
+
+/**
+ * Scores on pairs whose variable letter is in `letters` ("seen", e.g. the training data's letters)
+ * and on the rest ("unseen"): the two numbers of a distribution-shift comparison.
+ */
+export function polynomialSeenUnseenScores(
+  rows: readonly ScoredPolynomialPrediction[],
+  letters: Iterable<string>,
+): { seen: PolynomialGroupScore; unseen: PolynomialGroupScore } {
+  const set = new Set(letters);
+  const score = (part: readonly ScoredPolynomialPrediction[]): PolynomialGroupScore => ({
+    n: part.length,
+    exactMatch: part.length ? part.reduce((s, r) => s + r.exact, 0) / part.length : 0,
+    equivalent: part.length ? part.reduce((s, r) => s + r.equivalent, 0) / part.length : 0,
+  });
+  const seen = rows.filter((r) => set.has(polynomialLetter(r.factored) ?? ""));
+  const unseen = rows.filter((r) => !set.has(polynomialLetter(r.factored) ?? ""));
+  return { seen: score(seen), unseen: score(unseen) };
 }

@@ -9,18 +9,39 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
 import { Transformer, TransformerConfig, createTransformer, loadTransformerTensors, parameterCount } from "../models/transformer";
 import { PolynomialLanguage } from "../tokenizers/polynomial-language";
 import { Seq2SeqBatch, Seq2SeqExample, collateSeq2Seq, seq2seqBatches } from "../datasets/seq2seq-collate";
-import { generatePolynomialPairs } from "../data/polynomial-generator";
-import { PolynomialPair, PolynomialSplit, loadPolynomialPairs, locatePolynomialData, splitPolynomialPairs } from "../data/polynomials";
+import { ALL_LETTERS_POLYNOMIAL_GENERATOR, generatePolynomialPairs, renamePolynomialLetter } from "../data/polynomial-generator";
+import {
+  PolynomialPair,
+  PolynomialSplit,
+  PolynomialSplitSizes,
+  checkPolynomialSplit,
+  formatSkippedPairs,
+  locatePolynomialData,
+  polynomialSplitSizes,
+  readPolynomialPairs,
+  splitPolynomialPairs,
+} from "../data/polynomials";
 import { findLocalDataFile, smokeFixtureFile } from "../data/download";
 import { shippedModelDirForTask, shippedModelsRoot } from "./shipped-models";
 import { isSmoke } from "../smoke";
 import { POLYNOMIAL_SOURCE } from "../data/polynomials";
-import { Json, amendRunConfig, changeDropoutOnResume, createRun, loadCheckpoint, readConfig } from "./run-dir";
-import { Seq2SeqOnResume, Seq2SeqTrainConfig, Seq2SeqTrainSummary, meanBatchLoss, trainSeq2Seq } from "./seq2seq";
+import { Json, assertResumable, createRun, loadCheckpoint, lockRun, readConfig, verifyCheckpoint } from "./run-dir";
+import { ResumeExpectation, checkResumeExpectations, fileInput, recordRunInputs, verifyRunInputs } from "./run-inputs";
+import { ensureBackend } from "../backend";
+import {
+  SEQ2SEQ_CHANGEABLE_ON_RESUME,
+  Seq2SeqOnResume,
+  Seq2SeqTrainConfig,
+  Seq2SeqTrainSummary,
+  applySeq2SeqResumeChanges,
+  meanBatchLoss,
+  trainSeq2Seq,
+} from "./seq2seq";
 import { predictPolynomials, scorePolynomialPredictions } from "../eval/polynomial";
 
 export interface PolynomialDataConfig {
@@ -30,12 +51,31 @@ export interface PolynomialDataConfig {
   file?: string;
   /** Use only the first `limit` pairs of the file. */
   limit?: number;
+  /** Drop pairs that do not parse or whose expansion is wrong (counted on stderr) instead of stopping at the first. */
+  skipInvalid?: boolean;
   /** Number of generated pairs (source "generated"). */
   generated?: number;
   /** Split seed and fractions (seed's 80/20 then 95/5: test 0.2, val 0.04). */
   splitSeed: number;
   testFraction: number;
   valFraction: number;
+  /** Extra pairs over every letter a–z beside the real training split (absent: none). */
+  augment?: PolynomialAugmentConfig;
+}
+
+/**
+ * Training pairs over every letter a–z added to a real training split, and a generated validation
+ * set beside the real one. The real validation and test splits stay as they are; no added pair has
+ * the source of a validation or test pair.
+ */
+export interface PolynomialAugmentConfig {
+  /** Pairs from the generator over all 26 letters (the real data's forms, coefficients and trig share), seed `seed`. */
+  generated: number;
+  /** Real training pairs (a seeded sample) copied with their letter renamed to a random letter a–z. */
+  renamed: number;
+  /** Generated a–z pairs (seed `seed + 1`) kept for validation: scored as `valAzExactMatch`, never trained on. */
+  validation: number;
+  seed: number;
 }
 
 export interface PolynomialRunConfig {
@@ -43,6 +83,8 @@ export interface PolynomialRunConfig {
   data: PolynomialDataConfig;
   model: TransformerConfig;
   train: Seq2SeqTrainConfig & { batchSize: number; evalSize: number };
+  /** Set when the run started from another run's weights (`PolynomialTrainOptions.initFrom`). */
+  initFrom?: { run: string; step: number };
 }
 
 /** The seed notebook's model: hidden 256, 3+3 layers, 8 heads, feed-forward 512, dropout 0.1. */
@@ -60,7 +102,7 @@ export const POLYNOMIAL_MAX_LENGTH = 32;
 
 /** The shape of `POLYNOMIAL_DEFAULTS`: a value for every setting a new run may leave out. */
 export interface PolynomialDefaults {
-  data: Pick<PolynomialDataConfig, "source" | "splitSeed" | "testFraction" | "valFraction"> & { generated: number };
+  data: Pick<PolynomialDataConfig, "source" | "splitSeed" | "testFraction" | "valFraction"> & { generated: number; augment: PolynomialAugmentConfig };
   /** Every model field but the vocabulary sizes (the language's). */
   model: Omit<TransformerConfig, "sourceVocabSize" | "targetVocabSize">;
   train: Required<Omit<PolynomialRunConfig["train"], "labelSmoothing">>;
@@ -80,6 +122,8 @@ export const POLYNOMIAL_DEFAULTS: PolynomialDefaults = {
     valFraction: 0.04,
     /** Pairs drawn by the generator when `source` is "generated". */
     generated: 10000,
+    /** The added a–z data when a run asks for some (a new run has none unless it sets `data.augment`). */
+    augment: { generated: 0, renamed: 0, validation: 2000, seed: 51 },
   },
   model: {
     ...SEED_POLYNOMIAL_MODEL,
@@ -115,8 +159,18 @@ export interface PolynomialTrainOptions {
   train?: Partial<Seq2SeqTrainConfig> & { batchSize?: number; evalSize?: number };
   out: string;
   resume?: boolean;
+  /**
+   * Start a new run from the weights of the polynomial run in this directory (same model shape and
+   * the same real held-out split, so its test pairs were never trained on); Adam starts fresh.
+   * Recorded in config.json as `initFrom`.
+   */
+  initFrom?: string;
   /** With `resume`: the settings to change from the checkpoint on (ignored for a new run). */
   onResume?: PolynomialOnResume;
+  /** With `resume`: settings given explicitly that must equal the run's (each names its flag in the error). */
+  expect?: ResumeExpectation[];
+  /** Abort to stop at the next step with a checkpoint ("interrupted at step N"); default: the ambient signal (the running notebook cell's). */
+  signal?: AbortSignal;
   label?: string;
   onEval?(record: Record<string, number>): void;
   shouldStop?(): boolean;
@@ -142,13 +196,48 @@ export function resolvePolynomialFile(data: PolynomialDataConfig): string {
   return found;
 }
 
-/** Load the pairs of a run's data config and split them exactly as the run did. */
+/**
+ * Load the pairs of a run's data config and split them exactly as the run did. Every real pair is
+ * checked with the expander (a bad one stops with `file:line`, or with `skipInvalid` is dropped and
+ * counted on stderr).
+ */
 export async function polynomialRunSplit(data: PolynomialDataConfig): Promise<PolynomialSplit> {
-  const pairs: PolynomialPair[] =
-    data.source === "generated"
-      ? generatePolynomialPairs(data.generated ?? POLYNOMIAL_DEFAULTS.data.generated, data.splitSeed)
-      : await loadPolynomialPairs(resolvePolynomialFile(data), { limit: data.limit });
+  let pairs: PolynomialPair[];
+  if (data.source === "generated") {
+    pairs = generatePolynomialPairs(data.generated ?? POLYNOMIAL_DEFAULTS.data.generated, data.splitSeed);
+  } else {
+    const read = await readPolynomialPairs(resolvePolynomialFile(data), { limit: data.limit, skipInvalid: data.skipInvalid });
+    const skipped = formatSkippedPairs(read);
+    if (skipped) process.stderr.write(skipped + "\n");
+    pairs = read.pairs;
+  }
   return splitPolynomialPairs(pairs, { seed: data.splitSeed, testFraction: data.testFraction, valFraction: data.valFraction });
+}
+
+/** The generated a–z validation pairs of a run's data config (empty without `augment`). */
+export function polynomialAzValidation(data: PolynomialDataConfig): PolynomialPair[] {
+  const a = data.augment;
+  return a && a.validation > 0 ? generatePolynomialPairs(a.validation, a.seed + 1, ALL_LETTERS_POLYNOMIAL_GENERATOR) : [];
+}
+
+/**
+ * The training pairs of a run: the real training split, plus (with `augment`) generated a–z pairs
+ * and renamed copies of real training pairs, minus any added pair whose source is a validation or
+ * test source (real or generated). Deterministic in the config.
+ */
+export function polynomialTrainingPairs(data: PolynomialDataConfig, split: PolynomialSplit): PolynomialPair[] {
+  const a = data.augment;
+  if (!a) return split.train;
+  const heldOut = new Set([...split.val, ...split.test, ...polynomialAzValidation(data)].map((p) => p.factored));
+  const added: PolynomialPair[] = [];
+  for (const p of generatePolynomialPairs(a.generated, a.seed, ALL_LETTERS_POLYNOMIAL_GENERATOR)) if (!heldOut.has(p.factored)) added.push(p);
+  const rng = new Rng(a.seed + 2);
+  const order = rng.permutation(split.train.length);
+  for (let i = 0; i < Math.min(a.renamed, order.length); i++) {
+    const renamed = renamePolynomialLetter(split.train[order[i]], String.fromCharCode(97 + rng.int(0, 26)));
+    if (!heldOut.has(renamed.factored)) added.push(renamed);
+  }
+  return [...split.train, ...added];
 }
 
 /** Encode pairs as `<sos> … <eos>` id lists. */
@@ -213,7 +302,7 @@ function buildRun(config: PolynomialRunConfig): PolynomialRun {
  * `POLYNOMIAL_DEFAULTS`. A real-data run without a `file` is given the located file when it trains.
  */
 export function resolvePolynomialConfig(options: Pick<PolynomialTrainOptions, "data" | "model" | "train">): PolynomialRunConfig {
-  const { generated: _generated, ...dataDefaults } = POLYNOMIAL_DEFAULTS.data;
+  const { generated: _generated, augment: _augment, ...dataDefaults } = POLYNOMIAL_DEFAULTS.data;
   const language = PolynomialLanguage.standard();
   return {
     kind: "poly",
@@ -223,33 +312,105 @@ export function resolvePolynomialConfig(options: Pick<PolynomialTrainOptions, "d
   };
 }
 
-/** Train (or resume) a polynomial model into `options.out`. */
-export async function trainPolynomial(
-  options: PolynomialTrainOptions,
-): Promise<PolynomialRun & { summary: Seq2SeqTrainSummary; parameters: number; trainPairs: number }> {
-  const language = PolynomialLanguage.standard();
+type PolynomialTrainResult = PolynomialRun & { summary: Seq2SeqTrainSummary; parameters: number; trainPairs: number; splitSizes: PolynomialSplitSizes };
+
+/**
+ * Train (or resume) a polynomial model into `options.out`, holding the run directory's lock (a
+ * second writer fails naming this one). A new run's data is read, checked and split before the
+ * directory is made; a resumed run reads the data its config names (verified by size and hash),
+ * the flags in `expect` must match the run, and `onResume` changes (steps, learning rate,
+ * dropout) are logged.
+ */
+export async function trainPolynomial(options: PolynomialTrainOptions): Promise<PolynomialTrainResult> {
+  if (options.resume) assertResumable(options.out);
+  await ensureBackend(); // before any tensor exists: the fast backend, not tfjs's default cpu one
   let config = resolvePolynomialConfig(options);
-  if (config.data.source === "real" && !config.data.file) config = { ...config, data: { ...config.data, file: await locatePolynomialData() } };
-  const saved = createRun(options.out, config, { resume: options.resume });
-  // a resumed run keeps its config, except that --steps may extend it and the dropout may change
-  let used: PolynomialRunConfig = saved;
-  const newSteps = options.train?.steps;
-  if (options.resume && newSteps !== undefined && newSteps > saved.train.steps) {
-    const steps = newSteps;
-    amendRunConfig(options.out, `train.steps ${saved.train.steps} → ${steps}`, (c) => {
-      c.train.steps = steps;
-    });
-    used = { ...saved, train: { ...saved.train, steps } };
+  // a new run's data is read, checked and split, and its starting weights checked, before its directory is made
+  let split: PolynomialSplit | null = null;
+  let init: ReturnType<typeof initialPolynomialWeights> | null = null;
+  if (!options.resume) {
+    if (config.data.source === "real" && !config.data.file) config = { ...config, data: { ...config.data, file: await locatePolynomialData() } };
+    split = await polynomialRunSplit(config.data);
+    checkTrainingSplit(split, config.data);
+    if (options.initFrom !== undefined) {
+      init = initialPolynomialWeights(options.initFrom, config);
+      config = { ...config, initFrom: init.record };
+    }
   }
-  const dropout = options.resume ? options.onResume?.dropout : undefined;
-  if (dropout !== undefined) used = { ...used, model: changeDropoutOnResume(options.out, used.model, dropout) };
+  let lock: ReturnType<typeof lockRun>;
+  try {
+    lock = lockRun(options.out);
+  } catch (err) {
+    if (init) Object.values(init.weights).forEach((t) => t.dispose());
+    throw err;
+  }
+  try {
+    return await trainLocked(options, config, split, init);
+  } finally {
+    lock.release();
+  }
+}
+
+function checkTrainingSplit(split: PolynomialSplit, data: PolynomialDataConfig): void {
+  checkPolynomialSplit(split, { file: data.source === "real" ? data.file : "generated pairs", testFraction: data.testFraction, valFraction: data.valFraction });
+}
+
+async function trainLocked(
+  options: PolynomialTrainOptions,
+  newConfig: PolynomialRunConfig,
+  newSplit: PolynomialSplit | null,
+  init: ReturnType<typeof initialPolynomialWeights> | null,
+): Promise<PolynomialTrainResult> {
+  const language = PolynomialLanguage.standard();
+  let config = newConfig;
+  let split = newSplit;
+  if (options.resume) {
+    verifyCheckpoint(options.out); // a damaged checkpoint: an error naming the file, before anything changes
+    checkResumeExpectations(options.out, options.expect ?? [], SEQ2SEQ_CHANGEABLE_ON_RESUME);
+    // the run's own data, not the default file (and no download)
+    config = readPolynomialRunConfig(options.out);
+  }
+  let used: PolynomialRunConfig;
+  try {
+    used = createRun(options.out, config, { resume: options.resume });
+  } catch (err) {
+    if (init) Object.values(init.weights).forEach((t) => t.dispose());
+    throw err;
+  }
+  const dataFile = used.data.source === "real" ? resolvePolynomialFile(used.data) : null;
+  if (options.resume) {
+    if (dataFile) verifyRunInputs(options.out, { data: fileInput(dataFile) }, { data: "--data" });
+    // keep config.json truthful: record each change and log it
+    const onResume = options.onResume ?? {};
+    used = applySeq2SeqResumeChanges(options.out, used, { steps: options.train?.steps, learningRate: onResume.learningRate, dropout: onResume.dropout });
+  } else if (dataFile) {
+    recordRunInputs(options.out, { data: fileInput(dataFile) });
+  }
   language.save(path.join(options.out, "vocab.json"));
   const run = buildRun(used);
-  const split = await polynomialRunSplit(used.data);
-  const train = encodePolynomialPairs(split.train, language).filter((e) => e.source.length <= used.model.maxLength && e.target.length <= used.model.maxLength);
+  if (init) {
+    loadTransformerTensors(run.model, init.weights);
+    Object.values(init.weights).forEach((t) => t.dispose());
+  }
+  if (!split) {
+    split = await polynomialRunSplit(used.data);
+    checkTrainingSplit(split, used.data);
+  }
+  const train = encodePolynomialPairs(polynomialTrainingPairs(used.data, split), language).filter(
+    (e) => e.source.length <= used.model.maxLength && e.target.length <= used.model.maxLength,
+  );
   const stream = new PolynomialBatchStream(train, used.train.batchSize, used.train.seed + 1);
   const valPairs = split.val.slice(0, used.train.evalSize);
   const valExamples = encodePolynomialPairs(valPairs, language);
+  const azPairs = polynomialAzValidation(used.data).slice(0, used.train.evalSize);
+  const exactMatchOf = (m: Transformer, pairs: readonly PolynomialPair[]): number => {
+    const predicted = predictPolynomials(
+      m,
+      language,
+      pairs.map((p) => p.factored),
+    );
+    return scorePolynomialPredictions(pairs.map((p, i) => ({ ...p, predicted: predicted[i] }))).scores.exactMatch;
+  };
   const summary = await trainSeq2Seq(
     run.model,
     {
@@ -264,20 +425,65 @@ export async function trainPolynomial(
           valPairs.map((p) => p.factored),
         );
         const { scores } = scorePolynomialPredictions(valPairs.map((p, i) => ({ ...p, predicted: predicted[i] })));
-        return { valLoss, valExactMatch: scores.exactMatch, valEquivalent: scores.equivalent, epoch: Number(stream.epochs().toFixed(4)) };
+        const az: Record<string, number> = azPairs.length > 0 ? { valAzExactMatch: exactMatchOf(m, azPairs) } : {};
+        return { valLoss, valExactMatch: scores.exactMatch, valEquivalent: scores.equivalent, ...az, epoch: Number(stream.epochs().toFixed(4)) };
       },
     },
     used.train,
-    { dir: options.out, resume: options.resume, label: options.label ?? "poly", onEval: options.onEval, shouldStop: options.shouldStop },
+    {
+      dir: options.out,
+      resume: options.resume,
+      label: options.label ?? "poly",
+      onEval: options.onEval,
+      shouldStop: options.shouldStop,
+      signal: options.signal,
+      defaultLearningRate: POLYNOMIAL_DEFAULTS.train.learningRate,
+      weightsOnlyHint: `start a new run from its weights instead: numlab train poly --init-from ${options.out} --out NEW_DIR`,
+    },
   );
-  return { ...run, summary, parameters: parameterCount(run.model), trainPairs: train.length };
+  return { ...run, summary, parameters: parameterCount(run.model), trainPairs: train.length, splitSizes: polynomialSplitSizes(split, used.train.evalSize) };
+}
+
+/** Why a run's real held-out split differs from another's (null when the same), so that its test pairs were never trained on. */
+function realSplitMismatch(a: PolynomialDataConfig, b: PolynomialDataConfig): string | null {
+  if (a.source !== b.source) return `data source ${a.source} vs ${b.source}`;
+  if (a.source === "real" && path.basename(a.file ?? "") !== path.basename(b.file ?? "")) return `data file ${a.file} vs ${b.file}`;
+  if (a.source === "generated" && a.generated !== b.generated) return `generated pairs ${a.generated} vs ${b.generated}`;
+  for (const k of ["limit", "splitSeed", "testFraction", "valFraction"] as const) {
+    if (a[k] !== b[k]) return `data.${k} ${a[k]} vs ${b[k]} (a different held-out split)`;
+  }
+  return null;
+}
+
+/** The weights a new run starts from when initialized from the run in `dir` (checked against `config`). */
+function initialPolynomialWeights(dir: string, config: PolynomialRunConfig): { weights: Record<string, tf.Tensor>; record: { run: string; step: number } } {
+  if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`--init-from ${dir}: not a run directory (no config.json)`);
+  const source = readConfig<PolynomialRunConfig>(dir);
+  if (source.kind !== "poly") throw new Error(`--init-from ${dir}: not a polynomial run (kind ${String(source.kind)})`);
+  const mismatch = realSplitMismatch(source.data, config.data);
+  if (mismatch) throw new Error(`--init-from ${dir}: ${mismatch}`);
+  const keys = Object.keys({ ...source.model, ...config.model }) as (keyof TransformerConfig)[];
+  const key = keys.find((k) => k !== "seed" && k !== "dropout" && source.model[k] !== config.model[k]);
+  if (key) throw new Error(`--init-from ${dir}: model.${key} is ${String(source.model[key])} there, ${String(config.model[key])} here`);
+  const checkpoint = loadCheckpoint(dir);
+  if (!checkpoint) throw new Error(`--init-from ${dir}: no checkpoint/ to start from`);
+  // the model's weights are picked by name when loaded; the Adam slots among them are not used
+  const weights: Record<string, tf.Tensor> = checkpoint.tensors;
+  const step = (checkpoint.state as { step?: number }).step ?? 0;
+  return { weights, record: { run: dir, step } };
+}
+
+/** A polynomial run's config.json (checked to be one). */
+export function readPolynomialRunConfig(dir: string): PolynomialRunConfig {
+  if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`${dir}: not a run directory (no config.json)`);
+  const config = readConfig<PolynomialRunConfig>(dir);
+  if (config.kind !== "poly") throw new Error(`${dir}/config.json: not a polynomial run (kind ${String(config.kind)})`);
+  return config;
 }
 
 /** Rebuild a run's model from config.json and load its checkpoint weights. */
 export function loadPolynomialRun(dir: string): PolynomialRun {
-  if (!fs.existsSync(path.join(dir, "config.json"))) throw new Error(`${dir}: not a run directory (no config.json)`);
-  const config = readConfig<PolynomialRunConfig>(dir);
-  if (config.kind !== "poly") throw new Error(`${dir}/config.json: not a polynomial run (kind ${String(config.kind)})`);
+  const config = readPolynomialRunConfig(dir);
   const run = buildRun(config);
   const vocabFile = path.join(dir, "vocab.json");
   if (fs.existsSync(vocabFile)) {

@@ -59,8 +59,8 @@ const BUILT_IN: Preset<"lstm">[] = [
   { name: "smoke", trainer: "lstm", description: "built in: a tiny configuration for smoke runs", options: LSTM_SMOKE_CONFIG },
 ];
 
-/** The kind of value a setting takes: a JSON type, or one of a list of strings. */
-export type PresetSettingKind = "number" | "string" | "boolean" | "string|null" | readonly string[];
+/** The kind of value a setting takes: a JSON type, one of a list of strings, or an object of settings (`{ object: kinds }`). */
+export type PresetSettingKind = "number" | "string" | "boolean" | "string|null" | readonly string[] | { readonly object: Record<string, PresetSettingKind> };
 
 const TRANSFORMER_MODEL_KINDS: Record<string, PresetSettingKind> = {
   hidden: "number",
@@ -114,6 +114,7 @@ export const PRESET_SETTINGS: Record<PresetTrainer, Record<string, PresetSetting
       splitSeed: "number",
       testFraction: "number",
       valFraction: "number",
+      augment: { object: { generated: "number", renamed: "number", validation: "number", seed: "number" } },
     },
     model: { ...TRANSFORMER_MODEL_KINDS, maxLength: "number" },
     train: SEQ2SEQ_TRAIN_KINDS,
@@ -131,6 +132,10 @@ export const PRESET_SETTINGS: Record<PresetTrainer, Record<string, PresetSetting
 };
 
 function checkValue(where: string, value: unknown, kind: PresetSettingKind): void {
+  if (typeof kind === "object" && "object" in kind) {
+    checkSettings(where, value, kind.object);
+    return;
+  }
   const ok = Array.isArray(kind)
     ? typeof value === "string" && kind.includes(value)
     : kind === "string|null"

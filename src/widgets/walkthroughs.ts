@@ -2,6 +2,8 @@
  * The walkthroughs' interactive cells, one builder each (the notebook cell stays one line):
  * - `nextIntegerExplorer(model)` (notebook 02): type a sequence, see the model's top-k next integers;
  * - `factorizationExplorer(run)` (notebook 03): a number and a beam count, see the beam candidates;
+ * - `polynomialExpander(run)` (notebook 05): type a factored polynomial, see the model's expansion
+ *   and whether numlab's expander agrees;
  * - `nameSampler(model)` (notebook 06): temperature and seed sliders, see sampled names.
  * Each returns an `Interactive` widget; its first run happens when it is made, so a headless run
  * (and the snapshot in an HTML export) shows the result for the initial values.
@@ -15,6 +17,9 @@ import { DecodingModels, beamSearch } from "../models/decoding";
 import { MlpLm } from "../models/mlp-lm";
 import { sampleNames } from "../train/makemore";
 import { Rng } from "../random";
+import { expandToCanonical, polynomialsEquivalent } from "../math/polynomial";
+import { PolynomialLanguage, tokenizePolynomial } from "../tokenizers/polynomial-language";
+import type { Transformer } from "../models/transformer";
 import { FloatSlider, IntSlider, IntText, Text } from "./controls";
 import { Interactive, interact } from "./interact";
 
@@ -205,5 +210,77 @@ export function nameSampler(model: MlpLm, options: NameSamplerOptions = {}): Int
     },
     controls,
     { debounceMs: options.debounceMs ?? 60 },
+  );
+}
+
+/** What `polynomialExpander` needs of a polynomial run (a `PolynomialRun`). */
+export interface PolynomialRunLike {
+  model: Transformer;
+  language: PolynomialLanguage;
+}
+
+/**
+ * The model's expansions of `factored` (greedy for 1 beam, else the beam candidates, best first),
+ * each judged against numlab's expander: `exact` (the same string) and `equivalent` (the same
+ * polynomial written another way). Throws with the reason when the text does not parse or is too long.
+ */
+export function polynomialExpansionRows(run: PolynomialRunLike, factored: string, beams = 1): Row[] {
+  const truth = expandToCanonical(factored);
+  const source = run.language.encode(factored);
+  const maxLength = run.model.config.maxLength;
+  if (source.length > maxLength) throw new Error(`${tokenizePolynomial(factored).length} tokens: the model reads at most ${maxLength - 2}`);
+  const unknown = tokenizePolynomial(factored).filter((t) => run.language.idOf(t) === PolynomialLanguage.UNK);
+  if (unknown.length > 0) throw new Error(`the model has no token for ${unknown.map((t) => JSON.stringify(t)).join(", ")}`);
+  const [candidates] = beamSearch(run.model, [source], {
+    beams,
+    sosId: PolynomialLanguage.SOS,
+    eosId: PolynomialLanguage.EOS,
+    forbidden: [PolynomialLanguage.UNK],
+    lengthPenalty: 0,
+  });
+  return candidates.map((c, i) => {
+    const predicted = run.language.decode(c.tokens);
+    return {
+      beam: i + 1,
+      "model's expansion": predicted,
+      "log-prob": Number(c.logProb.toFixed(3)),
+      exact: predicted === truth,
+      equivalent: predicted === truth || polynomialsEquivalent(predicted, truth),
+    };
+  });
+}
+
+export interface PolynomialExpanderOptions {
+  /** The polynomial shown first (default "(7-3*z)*(-5*z-9)"). */
+  text?: string;
+  beams?: number;
+  maxBeams?: number;
+  debounceMs?: number;
+}
+
+/**
+ * A text box for a factored polynomial (any letter a–z, `sin/cos/tan` of a letter) and a beam
+ * slider; shows numlab's expansion and the model's candidates with whether each agrees.
+ */
+export function polynomialExpander(run: PolynomialRunLike, options: PolynomialExpanderOptions = {}): Interactive<{ polynomial: Text; beams: IntSlider }> {
+  const maxBeams = options.maxBeams ?? 5;
+  const controls = {
+    polynomial: new Text({ value: options.text ?? "(7-3*z)*(-5*z-9)", description: "factored", continuousUpdate: true }),
+    beams: new IntSlider({ value: Math.min(options.beams ?? 1, maxBeams), min: 1, max: maxBeams, description: "beams" }),
+  };
+  return interact(
+    ({ polynomial, beams }) => {
+      let rows: Row[];
+      try {
+        rows = polynomialExpansionRows(run, polynomial.trim(), beams);
+      } catch (err) {
+        console.log(`cannot expand ${JSON.stringify(polynomial)}: ${(err as Error).message}`);
+        return;
+      }
+      console.log(`numlab's expander: ${polynomial.trim()} = ${expandToCanonical(polynomial.trim())}`);
+      return table(rows);
+    },
+    controls,
+    { debounceMs: options.debounceMs ?? 150, direction: "column" },
   );
 }

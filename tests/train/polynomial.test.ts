@@ -46,7 +46,10 @@ test("trains a tiny run, writes the run directory, resumes and reloads for evalu
     ],
   );
   assert.equal(saved.train.steps, 4);
-  await assert.rejects(trainPolynomial({ ...options, resume: true, onResume: { dropout: 1.5 } }), /dropout must be in \[0, 1\), got 1.5/);
+  await assert.rejects(
+    trainPolynomial({ ...options, train: { ...options.train, steps: 4 }, resume: true, onResume: { dropout: 1.5 } }),
+    /dropout must be in \[0, 1\), got 1.5/,
+  );
   const metrics = readMetrics<{ step: number; valExactMatch: number }>(out);
   assert.deepEqual(
     metrics.map((m) => m.step),

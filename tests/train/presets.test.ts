@@ -40,6 +40,7 @@ test("the presets folder holds one preset per shipped model plus makemore; the L
       ["arith-factorization-base60", "arith", "arith-factorization-base60.json"],
       ["lstm-next-integer", "lstm", "lstm-next-integer.json"],
       ["makemore", "makemore", "makemore.json"],
+      ["poly-expansion-13-letters", "poly", "poly-expansion-13-letters.json"],
       ["poly-expansion", "poly", "poly-expansion.json"],
       ["cpu", "lstm", "built in"],
       ["seed", "lstm", "built in"],
@@ -92,12 +93,15 @@ test("each preset, through its reproduce command, gives exactly the shipped run'
     const resolved = resolveArithmeticConfig(parseTrainArithArgs(["--preset", name, "--out", "runs/x"]));
     assert.deepEqual(resolved, arith(name), name);
   }
-  // poly: poly-expansion's changes undone (steps 46000 → 20000, dropout 0 → 0.1) give the first stage,
-  // which is also poly-expansion-dropout's recorded config
-  const poly = resolvePolynomialConfig(parseTrainPolyArgs(["--preset", "poly-expansion", "--out", "runs/x"]));
-  assert.deepEqual(poly, firstStageConfig(path.join(SHIPPED, "poly-expansion")));
-  assert.deepEqual(poly, firstStageConfig(path.join(SHIPPED, "poly-expansion-dropout")));
+  // poly: poly-expansion-13-letters' changes undone (steps 46000 → 20000, dropout 0 → 0.1) give its
+  // first stage; poly-expansion is one stage from it (--init-from, recorded as initFrom)
+  const poly = resolvePolynomialConfig(parseTrainPolyArgs(["--preset", "poly-expansion-13-letters", "--out", "runs/x"]));
+  assert.deepEqual(poly, firstStageConfig(path.join(SHIPPED, "poly-expansion-13-letters")));
   assert.deepEqual([poly.train.steps, poly.model.dropout], [20000, 0.1]);
+  const az = firstStageConfig(path.join(SHIPPED, "poly-expansion"));
+  assert.deepEqual(az.initFrom, { run: "data/checkpoints/poly-expansion-13-letters", step: 46000 });
+  delete az.initFrom;
+  assert.deepEqual(resolvePolynomialConfig(parseTrainPolyArgs(["--preset", "poly-expansion", "--out", "runs/x"])), az);
   // lstm: the whole config
   assert.deepEqual(parseTrainLstmArgs(["--preset", "lstm-next-integer", "--out", "runs/x"]).config, firstStageConfig(path.join(SHIPPED, "lstm-next-integer")));
   // makemore ships no model: its preset is the README's measured run, which is the trainer's defaults

@@ -53,8 +53,8 @@ test("loaders find each task's main model through the manifest", () => {
   assert.equal(shippedArithmeticRunDir("addition"), path.join(root, "arith-addition-base10"));
   assert.equal(shippedArithmeticRunDir("factorization"), path.join(root, "arith-factorization-base60"));
   assert.equal(shippedPolynomialRunDir(), path.join(root, "poly-expansion"));
-  assert.equal(shippedModelDir("poly-expansion-dropout"), path.join(root, "poly-expansion-dropout"));
-  assert.equal(shippedModel("poly-expansion-dropout").role, "comparison");
+  assert.equal(shippedModelDir("poly-expansion-13-letters"), path.join(root, "poly-expansion-13-letters"));
+  assert.equal(shippedModel("poly-expansion-13-letters").role, "comparison");
   assert.throws(() => shippedModel("lstm-cpu"), /no shipped model "lstm-cpu" \(shipped: lstm-next-integer, /);
 });
 

@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { KernelHarness } from "../kernel/harness";
 import { NotebookOutput } from "../../src/widgets/output";
-import { factorizationExplorer, nameSampler, nextIntegerExplorer, parseSequence, sampleNamesWithTemperature } from "../../src/widgets";
+import {
+  factorizationExplorer,
+  nameSampler,
+  nextIntegerExplorer,
+  parseSequence,
+  polynomialExpander,
+  polynomialExpansionRows,
+  sampleNamesWithTemperature,
+} from "../../src/widgets";
+import { loadPolynomialRun, shippedPolynomialRunDir } from "../../src/train/polynomial";
 import { createMlpLm, disposeMlpLm } from "../../src/models/mlp-lm";
 import { Rng } from "../../src/random";
 import { sampleNames } from "../../src/train/makemore";
@@ -139,3 +148,34 @@ test(
     assert.match(shown(w!.output.outputs), /^n must be an integer in 2\.\.262144/);
   },
 );
+
+const polyDir = shippedPolynomialRunDir();
+test(
+  "polynomialExpander: a text box and a beam slider over the shipped polynomial model",
+  { skip: polyDir ? false : "no shipped polynomial model" },
+  async () => {
+    h.clear();
+    const run = loadPolynomialRun(polyDir!);
+    let w: ReturnType<typeof polynomialExpander> | null = null;
+    await h.execute(() => (w = polynomialExpander(run, { text: "(x+1)*(x+2)", beams: 1, debounceMs: 10 })));
+    const rows = () => {
+      const t = w!.output.outputs.find((o) => o.output_type === "display_data") as { data: Record<string, unknown> } | undefined;
+      return t ? (String(t.data["text/html"]).match(/<tr>/g) ?? []).length - 1 : 0;
+    };
+    assert.match(shown(w!.output.outputs), /^numlab's expander: \(x\+1\)\*\(x\+2\) = x\*\*2\+3\*x\+2/);
+    assert.equal(rows(), 1);
+    await update(w!.controls.beams.modelId, { value: 3 });
+    await w!.settled();
+    assert.equal(rows(), 3);
+    await update(w!.controls.polynomial.modelId, { value: "(x+1)*(x+" });
+    await w!.settled();
+    assert.match(shown(w!.output.outputs), /^cannot expand "\(x\+1\)\*\(x\+"/);
+  },
+);
+
+test("polynomialExpansionRows judges each candidate with numlab's expander", { skip: polyDir ? false : "no shipped polynomial model" }, () => {
+  const run = loadPolynomialRun(polyDir!);
+  const [best] = polynomialExpansionRows(run, "(7-3*z)*(-5*z-9)", 1);
+  assert.equal(best["model's expansion"] === "15*z**2-8*z-63", best.exact);
+  assert.throws(() => polynomialExpansionRows(run, "(x+1)*(x+2)*".repeat(5) + "x", 1), /the model reads at most 30/);
+});

@@ -5,7 +5,7 @@ import { probeCommand } from "./probe";
 import { trainLstmCommand } from "./train-lstm";
 import { oeisDownloadCommand, oeisSizesCommand, oeisStatsCommand } from "./oeis";
 import { averageArithCommand, evalArithCommand, trainArithCommand } from "./arith";
-import { evalPolyCommand, trainPolyCommand } from "./poly";
+import { evalPolyCommand, polyGenerateCommand, trainPolyCommand } from "./poly";
 import { trainMakemoreCommand } from "./makemore";
 import { evalNextTermCommand, guessCommand } from "./next-term";
 
@@ -23,6 +23,7 @@ export const commands: Command[] = [
   averageArithCommand,
   trainPolyCommand,
   evalPolyCommand,
+  polyGenerateCommand,
   trainMakemoreCommand,
   evalNextTermCommand,
   guessCommand,
