@@ -10,8 +10,9 @@
 # already there) and opens that copy, so nothing is written inside node_modules.
 #
 # Environment:
-#   NUMLAB_PYTHON=/path/to/python   use this Python's Jupyter (default: the first of `jupyter`'s
-#                                   Python, python3 on PATH, /usr/bin/python3 that has Jupyter)
+#   NUMLAB_PYTHON=/path/to/python   use this Python's Jupyter, and no other (default: the first of
+#                                   `jupyter`'s Python, python3 on PATH, /usr/bin/python3 that has
+#                                   Jupyter, and with --open a front-end: JupyterLab or Notebook)
 #   NUMLAB_NO_INSTALL=1             never install Jupyter; just say what is missing
 #   NUMLAB_OPEN_DRY_RUN=1           with --open, print the Jupyter command instead of running it
 #   JUPYTER_DATA_DIR                where the user's kernelspec goes (Jupyter's own variable)
@@ -42,21 +43,28 @@ NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
 
 # --- 1. Jupyter ---------------------------------------------------------------------------------
 has_jupyter() { "$1" -c 'import jupyter_client, nbclient, nbformat' >/dev/null 2>&1; }
+# The front-end --open starts: JupyterLab, else the Notebook app.
+has_frontend() { "$1" -c 'import jupyterlab' >/dev/null 2>&1 || "$1" -c 'import notebook' >/dev/null 2>&1; }
 
+# A Python with Jupyter (and, given "frontend", a front-end too).
 find_python() {
+  local want="${1:-}"
   local candidates=()
-  [ -n "${NUMLAB_PYTHON:-}" ] && candidates+=("$NUMLAB_PYTHON")
-  if command -v jupyter >/dev/null 2>&1; then
+  if [ -n "${NUMLAB_PYTHON:-}" ]; then
+    candidates=("$NUMLAB_PYTHON")
+  elif command -v jupyter >/dev/null 2>&1; then
     # The Python that runs `jupyter` (its shebang line).
     local shebang
     shebang="$(head -n 1 "$(command -v jupyter)" 2>/dev/null | sed -n 's/^#! *//p' | awk '{print $1}')"
     [ -n "$shebang" ] && [ -x "$shebang" ] && candidates+=("$shebang")
   fi
-  command -v python3 >/dev/null 2>&1 && candidates+=("$(command -v python3)")
-  candidates+=(/usr/bin/python3 "${XDG_DATA_HOME:-$HOME/.local/share}/numlab/jupyter-venv/bin/python")
+  if [ -z "${NUMLAB_PYTHON:-}" ]; then
+    command -v python3 >/dev/null 2>&1 && candidates+=("$(command -v python3)")
+    candidates+=(/usr/bin/python3 "${XDG_DATA_HOME:-$HOME/.local/share}/numlab/jupyter-venv/bin/python")
+  fi
   local py
   for py in "${candidates[@]}"; do
-    if [ -x "$py" ] && has_jupyter "$py"; then echo "$py"; return 0; fi
+    if [ -x "$py" ] && has_jupyter "$py" && { [ "$want" != frontend ] || has_frontend "$py"; }; then echo "$py"; return 0; fi
   done
   return 1
 }
@@ -72,10 +80,11 @@ as_root() {
   fi
 }
 
+# Install Jupyter with a front-end: pip for the given Python (else python3) where PyPI answers, else apt-get.
 install_jupyter() {
   [ "${NUMLAB_NO_INSTALL:-0}" = 1 ] && return 1
-  local base_py
-  base_py="$(command -v python3 || true)"
+  local base_py="${1:-}"
+  [ -n "$base_py" ] || base_py="$(command -v python3 || true)"
   [ -x /usr/bin/python3 ] && base_py="${base_py:-/usr/bin/python3}"
   if [ -z "$base_py" ]; then say "no python3 found."
   elif ! pypi_reachable; then say "PyPI (pypi.org) is not reachable; trying apt-get."
@@ -110,6 +119,19 @@ if ! PY="$(find_python)"; then
     pip install jupyterlab                                             (where PyPI is reachable)
     sudo apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient   (Debian/Ubuntu)
   or point NUMLAB_PYTHON at a Python that has jupyter_client and nbclient."
+fi
+# npm start opens a front-end: install one where Jupyter has none (nbclient alone runs notebooks, it shows none).
+if [ "$OPEN" = 1 ] && ! has_frontend "$PY"; then
+  if FRONT_PY="$(find_python frontend)"; then
+    PY="$FRONT_PY"
+  else
+    say "$PY has Jupyter's notebook runner but no front-end to open (JupyterLab or Jupyter Notebook): installing one."
+    install_jupyter "$PY" || true
+    PY="$(find_python frontend)" || fail "could not install a Jupyter front-end for --open. Install one yourself, then run this again:
+    pip install jupyterlab                                   (where PyPI is reachable)
+    sudo apt-get install jupyter-notebook jupyter-nbextension-jupyter-js-widgets   (Debian/Ubuntu)
+  or set NUMLAB_PYTHON to a Python that has one; \`npm run setup\` (without --open) needs none."
+  fi
 fi
 say "Jupyter: $PY ($("$PY" -c 'import jupyter_client; print("jupyter_client", jupyter_client.__version__)'))"
 

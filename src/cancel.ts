@@ -70,3 +70,43 @@ export function interruptedAt(step: number, checkpointStep: number | null, resum
   const saved = checkpointStep === null ? "no checkpoint was saved" : `last checkpoint at step ${checkpointStep}`;
   return new InterruptedError(`interrupted at step ${step}; ${saved}${resumeHint ? ` (${resumeHint})` : ""}`);
 }
+
+/**
+ * A signal for a command-line run: it aborts on the first SIGINT or SIGTERM (Ctrl-C, `kill`), so
+ * the work stops at its next step boundary and saves its checkpoint; a second signal ends the
+ * process at once (exit code 130). `dispose()` removes the handlers.
+ */
+export function signalOnInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\nnumlab: ${name}: stopping at the next step (again to quit at once)\n`);
+    controller.abort(`interrupted by ${name}`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Run `work` with the signal of `signalOnInterrupt` (Ctrl-C stops it at a step boundary), removing the handlers after. */
+export async function withInterruptSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = signalOnInterrupt();
+  try {
+    return await work(interrupt.signal);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** A command's exit after an interruption: print "numlab <command>: interrupted at step N; …" and return 130; rethrow any other error. */
+export function interruptedExit(command: string, err: unknown): number {
+  if (!isInterrupted(err)) throw err;
+  process.stderr.write(`numlab ${command}: ${(err as Error).message}\n`);
+  return 130;
+}

@@ -12,7 +12,8 @@
 // #region Setup: the smoke switch, seeded randomness and the TensorFlow.js backend
 export { isSmoke, bySmoke } from "./smoke";
 export { Rng } from "./random";
-export { initBackend, backendInfo, describeBackend, type BackendName, type BackendInfo, type InitOptions } from "./backend";
+export { pace, InterruptedError } from "./cancel";
+export { initBackend, ensureBackend, backendInfo, describeBackend, type BackendName, type BackendInfo, type InitOptions } from "./backend";
 // #endregion
 
 // #region Display: show figures, tables, tensors and progress in a notebook (text elsewhere)
@@ -56,6 +57,10 @@ export {
   factorizationExplorer,
   nameSampler,
   sampleNamesWithTemperature,
+  polynomialExpander,
+  polynomialExpansionRows,
+  type PolynomialExpanderOptions,
+  type PolynomialRunLike,
   type NextIntegerExplorerOptions,
   type FactorizationExplorerOptions,
   type FactorizationRunLike,
@@ -85,6 +90,9 @@ export {
   cacheDir,
   readLines,
   DataIntegrityError,
+  DownloadTimeoutError,
+  DataFileError,
+  checkDataFile,
   type DataSource,
   type LocateOptions,
   type CacheDirContext,
@@ -110,6 +118,7 @@ export {
   oeisStatsRows,
   formatOeisStats,
   abbreviateDigits,
+  abbreviateLongNumbers,
   IntegerFrequencies,
   NumberCounter,
   type OeisStats,
@@ -119,14 +128,29 @@ export {
 export { loadNames, NamesFormatError, type LoadNamesOptions } from "./data/names";
 export {
   loadPolynomialPairs,
+  readPolynomialPairs,
+  formatSkippedPairs,
   loadRealPolynomialPairs,
   splitPolynomialPairs,
+  polynomialSplitSizes,
+  formatPolynomialSplitSizes,
+  checkPolynomialSplit,
   PolynomialDataError,
+  type PolynomialReadResult,
+  type PolynomialSplitSizes,
   type PolynomialSplit,
   type PolynomialLoadOptions,
   type PolynomialSplitOptions,
 } from "./data/polynomials";
-export { generatePolynomialPairs, type PolynomialGeneratorOptions } from "./data/polynomial-generator";
+export {
+  generatePolynomialPairs,
+  ALL_LETTERS_POLYNOMIAL_GENERATOR,
+  DEFAULT_POLYNOMIAL_GENERATOR,
+  polynomialGeneratorFor,
+  polynomialLetter,
+  renamePolynomialLetter,
+  type PolynomialGeneratorOptions,
+} from "./data/polynomial-generator";
 // #endregion
 
 // #region Datasets: shaping data for models: padded sequences, task splits, batches
@@ -222,12 +246,16 @@ export {
   loadPolynomialRun,
   shippedPolynomialRunDir,
   polynomialRunSplit,
+  polynomialTrainingPairs,
+  polynomialAzValidation,
+  readPolynomialRunConfig,
   SEED_POLYNOMIAL_MODEL,
   POLYNOMIAL_DEFAULTS,
   type PolynomialRunConfig,
   type PolynomialTrainOptions,
   type PolynomialRun,
   type PolynomialDataConfig,
+  type PolynomialAugmentConfig,
   type PolynomialDefaults,
   type PolynomialOnResume,
 } from "./train/polynomial";
@@ -246,6 +274,7 @@ export {
   type TrainLstmOptions,
   type TrainLstmSummary,
   type LstmMetricsRecord,
+  type LstmOnResume,
 } from "./train/lstm-lm";
 export {
   trainMakemore,
@@ -268,6 +297,7 @@ export {
   type MakemoreLossPoint,
   type SweepPoint,
   type SweepOptions,
+  type MakemoreOnResume,
 } from "./train/makemore";
 export {
   trainSequenceClassifier,
@@ -276,7 +306,20 @@ export {
   type SequenceClassifierOptions,
   type SequenceClassifierRun,
 } from "./train/sequence-classifier";
-export { readConfig, readMetrics, hasCheckpoint, checkpointStep, loadCheckpoint, NonFiniteLossError, type Checkpoint, type Json } from "./train/run-dir";
+export {
+  readConfig,
+  readMetrics,
+  hasCheckpoint,
+  checkpointStep,
+  loadCheckpoint,
+  NonFiniteLossError,
+  CheckpointError,
+  type Checkpoint,
+  type Json,
+  type NonFiniteContext,
+} from "./train/run-dir";
+export { RunLockedError, readRunLock, type RunLockHolder } from "./train/run-lock";
+export { RunInputError, recordedRunInputs, type RunInput, type ResumeExpectation } from "./train/run-inputs";
 export { listPresets, readPreset, type Preset, type PresetTrainer, type PresetOptionsByTrainer } from "./train/presets";
 export { readModelsManifest, shippedModel, shippedModelDir, type ShippedModel, type ShippedModelTask, type ModelsManifest } from "./train/shipped-models";
 export { EventFileWriter, writeProjectorEmbedding } from "./train/tensorboard";
@@ -300,6 +343,13 @@ export {
   polynomialExampleRows,
   comparePolynomialScores,
   polynomialDisagreements,
+  polynomialForm,
+  polynomialGroupScores,
+  polynomialGroupRows,
+  polynomialSeenUnseenScores,
+  type PolynomialForm,
+  type PolynomialGroupScore,
+  type PolynomialGroupScores,
   type PolynomialScores,
   type PolynomialPrediction,
   type ScoredPolynomialPrediction,
@@ -427,6 +477,7 @@ export {
   polynomialLearningCurveFigure,
   type PolynomialMetricsRecord,
 } from "./viz/polynomial";
+export { polynomialLetterFigure, polynomialFormFigure, type NamedPolynomialGroups } from "./viz/polynomial-groups";
 export { makemoreLossCurveFigure, lrFinderFigure, embeddingScatterFigure } from "./viz/makemore";
 export { tokenMatrixFigure, accuracyByIndexFigure } from "./viz/rnn-primer";
 export { nextTermAccuracyFigure, nextTermMethodsFigure } from "./viz/next-term";

@@ -13,6 +13,7 @@ export * from "./index";
 // Setup
 export * from "./smoke";
 export * from "./random";
+export * from "./cancel";
 export * from "./backend";
 export * from "./backend/native";
 export * from "./backend/wasm-threads";
@@ -75,6 +76,8 @@ export * from "./models/nn-ops";
 
 // Training
 export * from "./train/run-dir";
+export * from "./train/run-lock";
+export * from "./train/run-inputs";
 export * from "./train/shipped-models";
 export * from "./train/presets";
 export * from "./train/seq2seq";
@@ -110,11 +113,13 @@ export * from "./math/sequence-solvers";
 export * from "./math/rule-sequences";
 
 // Plots
+export * from "./viz/axes";
 export * from "./viz/curves";
 export * from "./viz/oeis";
 export * from "./viz/embeddings";
 export * from "./viz/arithmetic";
 export * from "./viz/polynomial";
+export * from "./viz/polynomial-groups";
 export * from "./viz/makemore";
 export * from "./viz/rnn-primer";
 export * from "./viz/next-term";

@@ -154,7 +154,7 @@ export function initBackend(options: InitOptions = {}): Promise<BackendInfo> {
     pending = choose(options).then(
       (info) => {
         current = info;
-        if (!options.quiet) process.stderr.write(describeBackend(info) + "\n");
+        if (!options.quiet) process.stdout.write(describeBackend(info) + "\n"); // a report, not a warning: stdout (stderr shows as a warning box in notebooks)
         return info;
       },
       (err) => {
@@ -164,4 +164,18 @@ export function initBackend(options: InitOptions = {}): Promise<BackendInfo> {
     );
   }
   return pending;
+}
+
+/**
+ * What every trainer calls first: the fast backend, chosen quietly the first time (as `initBackend`
+ * with `quiet`), so that training never falls back to tfjs's slow default cpu backend because a
+ * notebook forgot `await initBackend()`. Idempotent; does nothing (resolves null) when a backend is
+ * already active: the one `initBackend` chose, or one set with `tf.setBackend` (switching would
+ * strand the tensors that already live there).
+ */
+export async function ensureBackend(): Promise<BackendInfo | null> {
+  if (current) return current;
+  if (pending) return pending;
+  if (tf.engine().backendName) return null;
+  return initBackend({ quiet: true });
 }

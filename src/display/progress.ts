@@ -46,6 +46,25 @@ function formatCount(n: number): string {
   return String(Math.round(n));
 }
 
+/** Bytes in decimal units with three significant digits: `512 B`, `312 kB`, `7.31 MB`, `1.20 GB`. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return "?";
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let k = 0;
+  while (k < units.length - 1 && Math.abs(n) >= 1000) {
+    n /= 1000;
+    k++;
+  }
+  return k === 0 ? `${Math.round(n)} B` : `${n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)} ${units[k]}`;
+}
+
+/** A rate: `29.3 MB/s` for bytes, `12.3k step/s` past 10,000, `250 it/s`, `1.25 it/s`. */
+export function formatRate(perSecond: number, unit: string): string {
+  if (unit === "B") return `${formatBytes(perSecond)}/s`;
+  const n = perSecond >= 1e4 ? formatCount(perSecond) : perSecond.toFixed(perSecond < 10 ? 2 : 0);
+  return `${n} ${unit}/s`;
+}
+
 export class Progress {
   readonly mode: ProgressMode;
   readonly total?: number;
@@ -114,12 +133,12 @@ export class Progress {
       const frac = Math.min(1, this.count / this.total);
       const filled = Math.round(frac * width);
       parts.push(`${(frac * 100).toFixed(0).padStart(3)}% |${"█".repeat(filled)}${" ".repeat(width - filled)}|`);
-      parts.push(`${formatCount(this.count)}/${formatCount(this.total)}`);
+      parts.push(this.unit === "B" ? `${formatBytes(this.count)}/${formatBytes(this.total)}` : `${formatCount(this.count)}/${formatCount(this.total)}`);
       const eta = rate > 0 ? (this.total - this.count) / rate : NaN;
-      parts.push(`[${formatDuration(this.elapsed())}<${formatDuration(eta)}, ${rate.toFixed(rate < 10 ? 2 : 0)} ${this.unit}/s]`);
+      parts.push(`[${formatDuration(this.elapsed())}<${formatDuration(eta)}, ${formatRate(rate, this.unit)}]`);
     } else {
-      parts.push(`${formatCount(this.count)} ${this.unit}`);
-      parts.push(`[${formatDuration(this.elapsed())}, ${rate.toFixed(rate < 10 ? 2 : 0)} ${this.unit}/s]`);
+      parts.push(this.unit === "B" ? formatBytes(this.count) : `${formatCount(this.count)} ${this.unit}`);
+      parts.push(`[${formatDuration(this.elapsed())}, ${formatRate(rate, this.unit)}]`);
     }
     const pf = formatPostfix(this.postfix);
     if (pf) parts.push(pf);

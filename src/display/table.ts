@@ -21,7 +21,7 @@ export interface TableOptions {
   /** Rows shown before "… n more rows" (head and tail halves). Default 30. */
   maxRows?: number;
   caption?: string;
-  /** Digits after the decimal point for non-integer numbers. Default 4. */
+  /** Digits after the decimal point for non-integer numbers (a column with one shows all its numbers so). Default 4. */
   digits?: number;
 }
 
@@ -80,6 +80,31 @@ export function formatCell(value: unknown, digits = 4): string {
   return String(value);
 }
 
+/**
+ * How a column shows its numbers, alike for every row: as integers when all are integers; else
+ * with `digits` decimals (`1.0000` beside `0.5000`, not `1`), or in exponent form when that would
+ * hide values (any |x| ≥ 1e7, or a nonzero |x| that rounds to 0).
+ */
+export function columnFormatter(values: readonly unknown[], digits = 4): (value: unknown) => string {
+  const numbers = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  if (numbers.every((v) => Number.isInteger(v))) return (v) => formatCell(v, digits);
+  const exponent = numbers.some((v) => Math.abs(v) >= 1e7 || (v !== 0 && Math.abs(v) < 0.5 * 10 ** -digits));
+  return (v) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) return formatCell(v, digits);
+    return exponent ? v.toExponential(digits - 1) : v.toFixed(digits);
+  };
+}
+
+/** One formatter per column of `t` (see `columnFormatter`). */
+function columnFormatters(t: TableData, digits: number): ((value: unknown) => string)[] {
+  return t.columns.map((_, c) =>
+    columnFormatter(
+      t.rows.map((r) => r[c]),
+      digits,
+    ),
+  );
+}
+
 function visibleRows(n: number, maxRows: number): { head: number; tail: number; hidden: number } {
   if (n <= maxRows) return { head: n, tail: 0, hidden: 0 };
   const head = Math.ceil(maxRows / 2);
@@ -93,8 +118,9 @@ export function tableHtml(t: TableData, options: TableOptions = {}): string {
   const { head, tail, hidden } = visibleRows(t.rows.length, maxRows);
   const hasIndex = Boolean(t.index);
   const th = (s: string) => `<th>${escapeHtml(s)}</th>`;
-  const cell = (v: unknown) =>
-    `<td${typeof v === "number" || typeof v === "bigint" ? ' style="text-align:right"' : ""}>${escapeHtml(formatCell(v, digits))}</td>`;
+  const formats = columnFormatters(t, digits);
+  const cell = (v: unknown, c: number) =>
+    `<td${typeof v === "number" || typeof v === "bigint" ? ' style="text-align:right"' : ""}>${escapeHtml(formats[c](v))}</td>`;
   const row = (i: number) => `<tr>${hasIndex ? `<th>${escapeHtml(formatCell(t.index![i]))}</th>` : ""}${t.rows[i].map(cell).join("")}</tr>`;
   const parts: string[] = [];
   for (let i = 0; i < head; i++) parts.push(row(i));
@@ -123,7 +149,8 @@ export function tableText(t: TableData, options: TableOptions = {}): string {
   for (let i = 0; i < head; i++) idx.push(i);
   for (let i = t.rows.length - tail; i < t.rows.length && tail > 0; i++) idx.push(i);
   const header = [...(hasIndex ? [""] : []), ...t.columns];
-  const body = idx.map((i) => [...(hasIndex ? [formatCell(t.index![i])] : []), ...t.rows[i].map((v) => formatCell(v, digits))]);
+  const formats = columnFormatters(t, digits);
+  const body = idx.map((i) => [...(hasIndex ? [formatCell(t.index![i])] : []), ...t.rows[i].map((v, c) => formats[c](v))]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((s, c) => s.padStart(widths[c])).join("  ");
   const lines = [line(header)];

@@ -10,11 +10,17 @@
  * `KernelCommLink` put on `globalThis` (src/widgets/link.ts).
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { CellScope, asKernel, setActiveScope } from "./cell-scope";
 import { CommManager } from "./comm";
-import { CellRunner, ErrorContent, errorContent } from "./executor";
+import { exitProcess } from "./exit";
+import { CellOutcome, CellRunner, ErrorContent, errorContent } from "./executor";
+import { inspectCall } from "./inspect";
+import { InterruptWatchdog } from "./interrupt";
+import { resetTfjsEngine } from "./tfjs-repair";
 import { renderValue } from "./render";
 import { WidgetProtocol } from "./widget-comms";
 import { Message, MessageHeader, childMessage, parseMessage, serializeMessage } from "./wire";
+import { setAmbientSignal } from "../cancel";
 import { KERNEL_HOOKS, KernelHooks, MimeBundle } from "../display/bridge";
 import { Buffers, CommMessageInfo, KERNEL_COMMS, KernelCommLink, OutputSink } from "../widgets/link";
 import { CONTROL_TARGET, VERSION_TARGET, WIDGET_VIEW_MIME } from "../widgets/protocol";
@@ -103,6 +109,55 @@ const NO_PARENT: Message<unknown> = {
 };
 
 const COMM_MESSAGES = new Set(["comm_open", "comm_msg", "comm_close"]);
+
+/** The timer functions as Node.js defines them: the kernel's own timers must never belong to a cell's scope (./cell-scope.ts). */
+const kernelSetTimeout = setTimeout;
+const kernelSetImmediate = setImmediate;
+
+/** After an interrupted cell was ended without stopping by itself, how long its timers may still run (a checkpoint being saved, say). */
+const LEFTOVER_TIMERS_MS = 3000;
+
+/** The abort reason of an interrupted cell (what `pace()` throws when no trainer words it). */
+export const INTERRUPT_REASON = "interrupted (Kernel → Interrupt)";
+
+/** The cell whose code is running: its abort controller and how an interrupt went. */
+interface RunningCell {
+  controller: AbortController;
+  /** The timers its code sets (stopped once an interrupted cell is over). */
+  scope: CellScope;
+  /** When the kernel saw the interrupt (null: not interrupted). */
+  interruptedAt: number | null;
+  /** How the kernel ended the cell when it did not stop by itself. */
+  ended: "deadline" | "terminated" | null;
+  /** How long the watchdog waited before terminating the cell's code (ms). */
+  waitedMs?: number;
+  /** Where TensorFlow.js was when the code was terminated (its engine was reset). */
+  tfjsReset?: string[];
+  timer?: NodeJS.Timeout;
+}
+
+/** The error of an interrupted cell: what stopped it, in words, and what to do about code that does not stop. */
+export function interruptedError(outcome: ErrorContent, cell: Pick<RunningCell, "ended" | "waitedMs" | "tfjsReset">, deadlineMs: number): ErrorContent {
+  const plain = (evalue: string): ErrorContent => ({ ename: "InterruptedError", evalue, traceback: [`InterruptedError: ${evalue}`] });
+  if (outcome.ename === "InterruptedError" || outcome.ename === "AbortError") return plain(outcome.evalue);
+  if (/Script execution was interrupted/.test(outcome.evalue)) return plain("interrupted: the cell's code was stopped");
+  if (cell.ended === "terminated") {
+    return plain(
+      `interrupted: the cell's code kept the kernel busy for ${cell.waitedMs ?? 0} ms without a turn of the event loop, so it was stopped where it ` +
+        "stood (no catch or finally ran; tensors it held may stay allocated). Long loops that call `await nl.pace()` stop cleanly at their next step." +
+        (cell.tfjsReset?.length
+          ? ` TensorFlow.js was stopped ${cell.tfjsReset.join(", ")}; its engine was reset (restart the kernel if tensors misbehave).`
+          : ""),
+    );
+  }
+  if (cell.ended === "deadline") {
+    return plain(
+      `interrupted: the cell did not stop within ${deadlineMs} ms, so the kernel stopped waiting for it. Its timers stop ` +
+        `${LEFTOVER_TIMERS_MS / 1000} s later; a loop that only awaits I/O runs on unless it calls \`await nl.pace()\`.`,
+    );
+  }
+  return outcome;
+}
 /** Comm targets the kernel answers itself, at once (the widget front-end handshakes). */
 const KERNEL_TARGETS = new Set([VERSION_TARGET, CONTROL_TARGET]);
 
@@ -124,6 +179,15 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
   private readonly sinks = new AsyncLocalStorage<OutputSink>();
   /** Which writes to process.stdout/stderr are the kernel's (all in the kernel process; tests narrow it). */
   ownsWrite: () => boolean = () => true;
+  /** After an interrupt, how long a cell may take to stop at its next step before the kernel ends it (ms). */
+  interruptDeadlineMs = 700;
+  /** How the kernel process exits (after `process.exit` in a cell, or a shutdown); tests replace it. */
+  exit: (code: number) => void = (code) => exitProcess(code);
+  /** The cell whose code runs now. */
+  private running: RunningCell | null = null;
+  private watchdog: InterruptWatchdog | null = null;
+  /** Set by `process.exit(code)` in user code: the kernel exits once the cell has been answered. */
+  private exitCode: number | null = null;
 
   constructor(configPath: string, runner = new CellRunner()) {
     const holder: { close(): void } = { close: () => undefined };
@@ -134,6 +198,77 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
     this.comms = new CommManager((type, content, metadata, buffers) => this.publish(this.parent ?? NO_PARENT, type, content, { metadata, buffers }));
     this.widgetProtocol = new WidgetProtocol(this.comms, kernelLog);
     (globalThis as Record<symbol, unknown>)[KERNEL_COMMS] = this.link();
+  }
+
+  /** SIGINT handling (main.ts starts it): terminates a cell that never lets the kernel see an interrupt. */
+  useInterruptWatchdog(watchdog: InterruptWatchdog): void {
+    this.watchdog = watchdog;
+  }
+
+  /**
+   * Kernel → Interrupt (SIGINT or interrupt_request). The running cell's signal is aborted, so
+   * trainers and loops that call `pace()` stop at their next step; a cell still running
+   * `interruptDeadlineMs` later is ended (a second interrupt ends it at once).
+   */
+  interrupt(): void {
+    const cell = this.running;
+    if (!cell) return;
+    if (cell.interruptedAt === null) {
+      cell.interruptedAt = Date.now();
+      cell.controller.abort(INTERRUPT_REASON);
+      cell.timer = kernelSetTimeout(() => this.endCell(cell, "deadline"), this.interruptDeadlineMs);
+    } else {
+      this.endCell(cell, "deadline");
+    }
+  }
+
+  /** The watchdog terminated the main thread's JavaScript: end the cell, and unblock sends whose continuations were dropped. */
+  interruptTerminated(waitedMs = 0): void {
+    // V8 drops the microtasks queued when it terminates: a send chain may wait forever for one.
+    for (const [sock, chain] of this.sendChains) {
+      this.sendChains.set(sock, Promise.race([chain, new Promise<void>((resolve) => kernelSetTimeout(resolve, 20))]));
+    }
+    const tfjsReset = resetTfjsEngine();
+    const cell = this.running;
+    if (!cell) return;
+    cell.waitedMs = waitedMs;
+    cell.tfjsReset = tfjsReset;
+    if (cell.interruptedAt === null) {
+      cell.interruptedAt = Date.now();
+      cell.controller.abort(INTERRUPT_REASON);
+    }
+    this.endCell(cell, "terminated");
+  }
+
+  /** End a cell that did not stop by itself (tslab stops waiting for its promise). */
+  private endCell(cell: RunningCell, how: "deadline" | "terminated"): void {
+    if (this.running !== cell || cell.ended) return;
+    cell.ended = how;
+    this.runner.interrupt();
+  }
+
+  /**
+   * `process.exit(code)` was called (main.ts intercepts it): as IPython's `exit()`, a clean restart.
+   * In a cell, the kernel first answers it (saying so in its output); otherwise at once.
+   */
+  requestExit(code: number): void {
+    if (this.exitCode !== null) return;
+    this.exitCode = code;
+    if (!this.running) void this.exitNow(this.lastCell?.request ?? null);
+  }
+
+  private async exitNow(parent: Message<unknown> | null): Promise<void> {
+    const code = this.exitCode ?? 0;
+    if (parent) {
+      this.publish(parent, "stream", {
+        name: "stdout",
+        text: `process.exit(${code}) was called: the kernel exits and Jupyter starts a fresh one (variables, imports and models are gone).\n`,
+      });
+    }
+    this.abortArrivedBefore = Infinity; // cells still queued are answered "aborted"
+    await Promise.all(this.sendChains.values());
+    this.watchdog?.stop();
+    kernelSetTimeout(() => this.exit(code), 100).unref();
   }
 
   /** What the widget library uses of the kernel (src/widgets/link.ts). */
@@ -158,7 +293,7 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
     for (;;) {
       const queue = this.queue;
       await queue;
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => kernelSetImmediate(resolve));
       if (queue === this.queue) return;
     }
   }
@@ -190,8 +325,12 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
     this.send(sock, childMessage(request, msgType, content));
   }
 
-  /** Called by tslab's socket loops for every shell and control message. */
-  async handleShellMessage(sock: Sendable, ...frames: Buffer[]): Promise<void> {
+  /** Called by tslab's socket loops for every shell and control message (timers its handling sets belong to no cell). */
+  handleShellMessage(sock: Sendable, ...frames: Buffer[]): Promise<void> {
+    return asKernel(() => this.handleMessage(sock, frames));
+  }
+
+  private async handleMessage(sock: Sendable, frames: Buffer[]): Promise<void> {
     const arrived = Date.now();
     let request: Message;
     try {
@@ -236,13 +375,28 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
           this.reply(sock, request, "kernel_info_reply", kernelInfo());
           break;
         case "is_complete_request":
-          this.reply(sock, request, "is_complete_reply", this.tslabHandler.handleIsComplete(request.content));
+          this.reply(
+            sock,
+            request,
+            "is_complete_reply",
+            this.kernelWork(() => this.tslabHandler.handleIsComplete(request.content)),
+          );
           break;
         case "inspect_request":
-          this.reply(sock, request, "inspect_reply", this.tslabHandler.handleInspect(request.content));
+          this.reply(
+            sock,
+            request,
+            "inspect_reply",
+            this.kernelWork(() => this.inspect(request.content as { code: string; cursor_pos: number })),
+          );
           break;
         case "complete_request":
-          this.reply(sock, request, "complete_reply", this.tslabHandler.handleComplete(request.content));
+          this.reply(
+            sock,
+            request,
+            "complete_reply",
+            this.kernelWork(() => this.tslabHandler.handleComplete(request.content)),
+          );
           break;
         case "comm_info_request": {
           const target = (request.content as { target_name?: unknown }).target_name;
@@ -258,7 +412,7 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
           this.reply(sock, request, "history_reply", { status: "ok", history: [] });
           break;
         case "interrupt_request":
-          this.runner.interrupt();
+          this.interrupt();
           this.reply(sock, request, "interrupt_reply", { status: "ok" });
           break;
         case "shutdown_request":
@@ -279,9 +433,27 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
     if (shutdown) {
       await Promise.all(this.sendChains.values());
       this.close();
+      this.watchdog?.stop();
       // Give pending sends a moment, then exit even if user code left timers or threads running.
-      setTimeout(() => process.exit(0), 200).unref();
+      kernelSetTimeout(() => this.exit(0), 200).unref();
     }
+  }
+
+  /** The kernel's own synchronous work: the interrupt watchdog never terminates it. */
+  private kernelWork<T>(work: () => T): T {
+    return this.watchdog ? this.watchdog.kernelWork(work) : work();
+  }
+
+  /** inspect_reply: inside a call's arguments, the called function (as IPython); else tslab's quick info at the cursor. */
+  private inspect(content: { code: string; cursor_pos: number }): Record<string, unknown> {
+    const executor = this.runner.executor;
+    try {
+      const call = inspectCall((code, position) => executor.inspect(code, position), content.code, content.cursor_pos);
+      if (call) return call;
+    } catch (error) {
+      kernelLog("inspecting a call failed:", error instanceof Error ? error.message : error);
+    }
+    return this.tslabHandler.handleInspect(content);
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
@@ -406,6 +578,42 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
     (globalThis as Record<symbol, KernelHooks | undefined>)[KERNEL_HOOKS] = hooks;
   }
 
+  /**
+   * Run a cell's code with an abort signal of its own (the ambient signal of src/cancel.ts, which
+   * trainers and `pace()` obey) and report an interrupt in words.
+   */
+  private async runCell(code: string): Promise<CellOutcome> {
+    const cell: RunningCell = { controller: new AbortController(), scope: new CellScope(), interruptedAt: null, ended: null };
+    // Start the cell's code in a turn of its own, behind no queued kernel continuations: if the
+    // watchdog has to terminate it, V8 drops that turn's remaining microtasks, and they must be the cell's.
+    await new Promise((resolve) => kernelSetImmediate(resolve));
+    this.running = cell;
+    setAmbientSignal(cell.controller.signal);
+    this.watchdog?.setCellRunning(true);
+    let outcome: CellOutcome;
+    try {
+      // Compiling and the cell's synchronous part are kernel work for the watchdog (a SIGINT stops the latter itself).
+      setActiveScope(cell.scope);
+      outcome = await this.kernelWork(() => this.runner.run(code));
+    } finally {
+      setActiveScope(null);
+      this.watchdog?.setCellRunning(false);
+      clearTimeout(cell.timer);
+      this.running = null;
+      setAmbientSignal(undefined);
+    }
+    // Nothing an interrupted cell started runs on: its signal stays aborted (pace() throws) and its timers stop.
+    if (cell.interruptedAt !== null) {
+      if (cell.ended === "deadline") kernelSetTimeout(() => cell.scope.stop(), LEFTOVER_TIMERS_MS).unref();
+      else cell.scope.stop();
+    }
+    // (A SIGINT during the cell's synchronous part stops it without the kernel hearing of it.)
+    if (outcome.status === "error" && (cell.interruptedAt !== null || /^Script execution was interrupted by `SIGINT`/.test(outcome.evalue))) {
+      return { status: "error", ...interruptedError(outcome, cell, this.interruptDeadlineMs) };
+    }
+    return outcome;
+  }
+
   private async execute(sock: Sendable, request: Message<ExecuteRequest>, arrived: number): Promise<void> {
     const { code, silent = false, store_history = true, stop_on_error = true } = request.content;
     if (arrived < this.abortArrivedBefore) {
@@ -419,7 +627,18 @@ export class NumlabKernel extends tslabJupyter.ZmqServer {
     this.lastCell = { request, silent };
     this.routeOutputTo(request, silent);
 
-    const outcome = await this.runner.run(code);
+    const outcome = await this.runCell(code);
+    if (this.exitCode !== null) {
+      // process.exit() in the cell: answer it, then exit (Jupyter restarts the kernel).
+      this.reply(sock, request, "execute_reply", {
+        status: "ok",
+        execution_count: count,
+        payload: [{ source: "ask_exit", keepkernel: false }],
+        user_expressions: {},
+      });
+      await this.exitNow(request);
+      return;
+    }
     let error: ErrorContent | null = null;
     if (outcome.status === "ok") {
       if (outcome.warnings.length) process.stderr.write(outcome.warnings.join("\n") + "\n");

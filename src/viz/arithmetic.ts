@@ -12,7 +12,8 @@ export const NO_CORRECT_BEAM_COLOR = "#d73027";
 /**
  * The addition generalization grid: one marker per sampled pair (a, b), colored by the index of
  * the first beam with the right sum; red when none of the beams is right. Dashed lines mark the
- * training range.
+ * training range. Square (one unit of a is as long as one of b) by narrowing the plot area, not by
+ * widening the range beyond the data; the legend stands at the right, clear of the axis titles.
  */
 export function additionGridFigure(points: readonly AdditionGridPoint[], options: { beams?: number; trainMax?: number; title?: string } = {}): Figure {
   const beams = options.beams ?? Math.max(1, ...points.map((p) => p.firstCorrectBeam + 1));
@@ -29,22 +30,24 @@ export function additionGridFigure(points: readonly AdditionGridPoint[], options
       marker: { color: b < 0 ? NO_CORRECT_BEAM_COLOR : BEAM_COLORS[b % BEAM_COLORS.length], size: 6 },
     });
   }
+  // The training range's edges, drawn across the data (paper-wide lines would run past the square plot).
+  const [aLo, aHi] = [Math.min(0, ...points.map((p) => p.a)), Math.max(0, ...points.map((p) => p.a))];
+  const [bLo, bHi] = [Math.min(0, ...points.map((p) => p.b)), Math.max(0, ...points.map((p) => p.b))];
   const shapes =
     options.trainMax !== undefined
       ? [
-          { type: "line", x0: options.trainMax, x1: options.trainMax, y0: 0, y1: 1, yref: "paper", line: { dash: "dash", color: "#555" } },
-          { type: "line", y0: options.trainMax, y1: options.trainMax, x0: 0, x1: 1, xref: "paper", line: { dash: "dash", color: "#555" } },
+          { type: "line", x0: options.trainMax, x1: options.trainMax, y0: bLo, y1: bHi, line: { dash: "dash", color: "#555" } },
+          { type: "line", y0: options.trainMax, y1: options.trainMax, x0: aLo, x1: aHi, line: { dash: "dash", color: "#555" } },
         ]
       : [];
   return {
     data,
     layout: {
       title: { text: options.title ?? "Addition: first beam with the right sum" },
-      xaxis: { title: { text: "a" } },
-      yaxis: { title: { text: "b" }, scaleanchor: "x" },
+      xaxis: { title: { text: "a" }, constrain: "domain" },
+      yaxis: { title: { text: "b" }, scaleanchor: "x", constrain: "domain" },
       shapes,
       height: 520,
-      legend: { orientation: "h" },
     },
   };
 }
@@ -80,8 +83,14 @@ export function embeddingSimilarityFigure(vectors: readonly (readonly number[])[
   });
 }
 
+/** Widest a figure may be: what a notebook's output area shows without cutting it or scrolling. */
+const MAX_FIGURE_WIDTH = 940;
+
 /**
- * Attention maps of one layer, one heatmap per head side by side: `weights[head][query][key]`.
+ * Attention maps of one layer, one heatmap per head: `weights[head][query][key]`, side by side in
+ * rows of as many as fit `MAX_FIGURE_WIDTH`. The size follows the sequences (about 22 px per
+ * token, room for the rotated key labels below each row), so long sequences and many heads
+ * neither crowd their labels nor push heads and the colour bar out of sight.
  */
 export function attentionFigure(
   weights: readonly (readonly (readonly number[])[])[],
@@ -90,6 +99,15 @@ export function attentionFigure(
   options: { title?: string } = {},
 ): Figure {
   const heads = weights.length;
+  const longest = Math.max(1, ...keyLabels.map((l, i) => `${i}:${l}`.length));
+  const left = 40 + Math.ceil(6.5 * Math.max(1, ...queryLabels.map((l, i) => `${i}:${l}`.length)));
+  const right = 90;
+  const cellWidth = Math.max(170, 22 * keyLabels.length);
+  const columns = Math.max(1, Math.min(heads, Math.floor((MAX_FIGURE_WIDTH - left - right) / (cellWidth * 1.12))));
+  const rows = Math.ceil(heads / columns);
+  const plotPx = Math.max(150, 22 * queryLabels.length);
+  // Below each row: its rotated key labels and the "head n" titles.
+  const labelPx = 45 + Math.ceil(6.5 * longest * Math.sin(Math.PI / 3));
   const data: PlotlyTrace[] = weights.map((z, h) => ({
     type: "heatmap",
     z,
@@ -99,19 +117,21 @@ export function attentionFigure(
     zmax: 1,
     colorscale: "Viridis",
     showscale: h === heads - 1,
+    colorbar: { title: { text: "weight" }, thickness: 14, len: 1, lenmode: "fraction" },
     xaxis: h === 0 ? "x" : `x${h + 1}`,
     yaxis: h === 0 ? "y" : `y${h + 1}`,
   }));
   const layout: Record<string, unknown> = {
     title: { text: options.title ?? "Attention" },
-    grid: { rows: 1, columns: heads, pattern: "independent" },
-    height: 320,
-    width: Math.max(400, 260 * heads),
+    grid: { rows, columns, pattern: "independent", xgap: 0.12, ygap: labelPx / (plotPx + labelPx), roworder: "top to bottom" },
+    height: rows * (plotPx + labelPx) + 80,
+    width: Math.max(420, columns * cellWidth * 1.12 + left + right),
+    margin: { t: 80, b: labelPx, l: left, r: right },
   };
   for (let h = 0; h < heads; h++) {
     const suffix = h === 0 ? "" : String(h + 1);
     layout[`xaxis${suffix}`] = { type: "category", title: { text: `head ${h + 1}` }, tickangle: -60 };
-    layout[`yaxis${suffix}`] = { type: "category", autorange: "reversed", showticklabels: h === 0 };
+    layout[`yaxis${suffix}`] = { type: "category", autorange: "reversed", showticklabels: h % columns === 0 };
   }
   return { data, layout };
 }
@@ -123,9 +143,11 @@ export interface BaseComparisonRow {
   label?: string;
 }
 
-/** Bars of a figure (default: validation loss) for models trained in different bases. */
+/** Bars of a figure (default: validation loss) for models trained in different bases, each labelled with its value above it. */
 export function baseComparisonFigure(rows: readonly BaseComparisonRow[], options: { title?: string; yTitle?: string } = {}): Figure {
   const sorted = [...rows].sort((a, b) => a.base - b.base);
+  const top = Math.max(0, ...sorted.map((r) => r.loss));
+  const bottom = Math.min(0, ...sorted.map((r) => r.loss));
   return {
     data: [
       {
@@ -134,13 +156,15 @@ export function baseComparisonFigure(rows: readonly BaseComparisonRow[], options
         y: sorted.map((r) => r.loss),
         text: sorted.map((r) => r.loss.toFixed(3)),
         textposition: "outside",
+        cliponaxis: false,
         marker: { color: "#4575b4" },
       },
     ],
     layout: {
       title: { text: options.title ?? "Validation loss by number base" },
       xaxis: { type: "category", title: { text: "base" } },
-      yaxis: { title: { text: options.yTitle ?? "validation loss (per token)" } },
+      // Room above the tallest bar for its label (Plotly's autorange leaves none).
+      yaxis: { title: { text: options.yTitle ?? "validation loss (per token)" }, range: [bottom * 1.15, top * 1.15 || 1] },
       height: 360,
     },
   };

@@ -4,6 +4,7 @@
  * `step` and `loss`, as written to metrics.jsonl.
  */
 import type { Figure, PlotlyTrace } from "../display/figure";
+import { logAxisTicks, plotHeight } from "./axes";
 
 export interface LossPoint {
   step: number;
@@ -80,14 +81,22 @@ function seriesTraces(name: string, points: LossPoint[], color: string, smoothin
 export function lossCurves(series: Record<string, readonly number[] | readonly LossPoint[]>, options: LossCurveOptions = {}): Figure {
   const names = Object.keys(series);
   if (names.length === 0) throw new Error("lossCurves: no series given");
-  const data = names.flatMap((name, i) => seriesTraces(name, toLossPoints(series[name]), PALETTE[i % PALETTE.length], options.smoothing));
+  const points = names.map((name) => toLossPoints(series[name]));
+  const data = names.flatMap((name, i) => seriesTraces(name, points[i], PALETTE[i % PALETTE.length], options.smoothing));
+  const height = options.height ?? 360;
+  const logTicks = options.logY
+    ? logAxisTicks(
+        points.flat().map((p) => p.loss),
+        plotHeight(height, 100),
+      )
+    : {};
   return {
     data,
     layout: {
       title: { text: options.title ?? "Training loss" },
       xaxis: { title: { text: "step" } },
-      yaxis: { title: { text: options.yTitle ?? "loss" }, type: options.logY ? "log" : "linear" },
-      height: options.height ?? 360,
+      yaxis: { title: { text: options.yTitle ?? "loss" }, type: options.logY ? "log" : "linear", ...logTicks },
+      height,
       margin: { l: 60, r: 20, t: 50, b: 50 },
       showlegend: data.length > 1,
     },

@@ -121,7 +121,7 @@ export function projectionScatter(projection: Projection, integers: number[], op
   const explainedText = explained ? ` — ${(100 * explained.reduce((a, b) => a + b, 0)).toFixed(1)}% of variance explained` : "";
   const title = `${options.title ?? (projection.method === "pca" ? "PCA" : "UMAP")}${explainedText}`;
   const axisTitle = (k: number): string => `${axisName}${k + 1}${explained ? ` (${(100 * explained[k]).toFixed(1)}%)` : ""}`;
-  const layout: Record<string, unknown> = { title: { text: title }, legend: { orientation: "h" }, height: 500 };
+  const layout: Record<string, unknown> = { title: { text: title }, height: 500 };
   if (is3d) layout.scene = { xaxis: { title: { text: axisTitle(0) } }, yaxis: { title: { text: axisTitle(1) } }, zaxis: { title: { text: axisTitle(2) } } };
   else Object.assign(layout, { xaxis: { title: { text: axisTitle(0) } }, yaxis: { title: { text: axisTitle(1) } } });
   return { data: traces, layout };

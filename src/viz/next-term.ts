@@ -59,7 +59,6 @@ export function nextTermAccuracyFigure(
       barmode: "group",
       xaxis: { title: { text: `${GROUP_TITLES[by] ?? by} (items)` } },
       yaxis: { title: { text: `${what} accuracy (%)` }, rangemode: "tozero" },
-      legend: { orientation: "h" },
     },
   };
 }
@@ -78,7 +77,6 @@ export function nextTermMethodsFigure(scores: NextTermScores, options: { methods
       title: { text: options.title ?? `Next term on ${scores.n} held-out items: accuracy and coverage` },
       barmode: "group",
       yaxis: { title: { text: "% of items" }, range: [0, 100] },
-      legend: { orientation: "h" },
     },
   };
 }

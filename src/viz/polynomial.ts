@@ -3,6 +3,7 @@
  */
 import type { Figure } from "../display/figure";
 import type { PolynomialEda, PolynomialValueDistribution } from "../eval/polynomial-eda";
+import { legendAbove, logAxisTicks, plotHeight } from "./axes";
 
 const SOURCE_COLOR = "#1f77b4";
 const TARGET_COLOR = "#ff7f0e";
@@ -79,7 +80,15 @@ export function polynomialVariableFigure(eda: PolynomialEda): Figure {
       xaxis: { title: { text: "letter" }, type: "category" },
       yaxis: { title: { text: "share of lines" }, tickformat: ".0%" },
       xaxis2: { title: { text: "kind" }, type: "category" },
-      yaxis2: { type: "log", title: { text: "share of lines (log)" }, tickformat: ".1%" },
+      yaxis2: {
+        type: "log",
+        title: { text: "share of lines (log)" },
+        tickformat: ".1%",
+        ...logAxisTicks(
+          eda.functions.map(([, n]) => n / total),
+          plotHeight(450),
+        ),
+      },
     },
   };
 }
@@ -188,6 +197,8 @@ export interface PolynomialMetricsRecord {
   valLoss?: number;
   valExactMatch?: number;
   valEquivalent?: number;
+  /** Exact match on generated validation pairs over every letter a–z (runs trained with `augment`). */
+  valAzExactMatch?: number;
 }
 
 /** Learning curve of a polynomial run: train/val loss (left axis) and val exact match / equivalence (right axis). */
@@ -202,13 +213,25 @@ export function polynomialLearningCurveFigure(records: readonly PolynomialMetric
       { type: "scatter", mode: "lines", name: "val loss", ...series("valLoss"), line: { color: TARGET_COLOR } },
       { type: "scatter", mode: "lines+markers", name: "val exact match", ...series("valExactMatch"), yaxis: "y2", line: { color: "#2ca02c" } },
       { type: "scatter", mode: "lines+markers", name: "val equivalent", ...series("valEquivalent"), yaxis: "y2", line: { color: "#9467bd", dash: "dot" } },
+      ...(records.some((r) => typeof r.valAzExactMatch === "number")
+        ? [
+            {
+              type: "scatter",
+              mode: "lines+markers",
+              name: "val exact match, a–z (generated)",
+              ...series("valAzExactMatch"),
+              yaxis: "y2",
+              line: { color: "#d62728" },
+            },
+          ]
+        : []),
     ],
     layout: {
-      title: { text: title },
+      ...legendAbove(),
+      title: { ...legendAbove().title, text: title },
       xaxis: { title: { text: "step" } },
-      yaxis: { title: { text: "cross-entropy" }, type: "log" },
+      yaxis: { title: { text: "cross-entropy" }, type: "log", ...logAxisTicks([...series("loss").y, ...series("valLoss").y], plotHeight(450, 170)) },
       yaxis2: { title: { text: "accuracy" }, overlaying: "y", side: "right", range: [0, 1], tickformat: ".0%" },
-      legend: { orientation: "h" },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatDuration, progress, Progress, ProgressOptions, withProgress } from "../../src/display";
+import { formatBytes, formatRate } from "../../src/display/progress";
 
 /** A stream that records what is written, and a clock the test moves by hand. */
 function fakes(isTTY: boolean) {
@@ -42,7 +43,24 @@ test("without a total: count, elapsed and rate", () => {
   const bar = progress({ unit: "line", mode: "silent", now: f.now });
   f.clock.t += 500;
   bar.tick(20000);
-  assert.equal(bar.text(), "20.0k line [0:01, 40000 line/s]");
+  assert.equal(bar.text(), "20.0k line [0:01, 40.0k line/s]");
+});
+
+test("bytes: counts and rates in kB/MB/GB beside each other (not 31284492 B/s beside 7.31M)", () => {
+  const f = fakes(true);
+  const parse = progress({ label: "parsing OEIS", unit: "B", mode: "silent", now: f.now });
+  f.clock.t += 233.7;
+  parse.set(7_311_000);
+  assert.equal(parse.text(), "parsing OEIS 7.31 MB [0:00, 31.3 MB/s]");
+  const download = progress({ total: 29_300_000, label: "stripped.gz", unit: "B", mode: "silent", now: f.now });
+  f.clock.t += 1000;
+  download.set(7_310_000);
+  assert.equal(download.text(0), "stripped.gz  25% || 7.31 MB/29.3 MB [0:01<0:03, 7.31 MB/s]");
+  assert.deepEqual([0, 999, 1000, 312_400, 7_310_000, 1.2e9].map(formatBytes), ["0 B", "999 B", "1.00 kB", "312 kB", "7.31 MB", "1.20 GB"]);
+  assert.equal(formatRate(31_284_492, "B"), "31.3 MB/s");
+  assert.equal(formatRate(12_345, "step"), "12.3k step/s");
+  assert.equal(formatRate(250.4, "it"), "250 it/s");
+  assert.equal(formatRate(1.254, "it"), "1.25 it/s");
 });
 
 test("a TTY bar redraws in place, throttled, and ends its line once", () => {

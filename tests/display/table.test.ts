@@ -70,7 +70,25 @@ test("a danfo DataFrame shows its index, columns and dtypes", () => {
   assert.deepEqual(rows[0], ["", "n", "label", "x"]);
   assert.deepEqual(rows[1], ["", "int32", "string", "float32"]);
   assert.deepEqual(rows[2], ["0", "1", "a", "0.5000"]);
-  assert.deepEqual(rows[4], ["2", "3", "&lt;c&gt;", "2"]);
+  assert.deepEqual(rows[4], ["2", "3", "&lt;c&gt;", "2.0000"]);
+});
+
+test("a column formats all its numbers alike: integers stay integers, else every row gets the same decimals or exponent form", () => {
+  const rows = [
+    { name: "a", count: 1, share: 1, loss: 2.5, big: 1, tiny: 0.25 },
+    { name: "b", count: 20, share: 0.5, loss: 0.123456, big: 12345678.9, tiny: 0.00001 },
+  ];
+  const html = cellsOf(tableHtml(toTableData(rows)));
+  assert.deepEqual(html[1], ["a", "1", "1.0000", "2.5000", "1.000e+0", "2.500e-1"]);
+  assert.deepEqual(html[2], ["b", "20", "0.5000", "0.1235", "1.235e+7", "1.000e-5"]);
+  const text = tableText(toTableData(rows), { digits: 2 }).split("\n");
+  assert.deepEqual(text[1].trim().split(/\s+/), ["a", "1", "1.00", "2.50", "1.0e+0", "2.5e-1"]);
+  // a column of strings, numbers and blanks: only the numbers are formatted
+  const mixed = cellsOf(tableHtml(toTableData([{ v: "n/a" }, { v: 3 }, { v: 0.5 }, { v: null }])));
+  assert.deepEqual(
+    mixed.slice(1).map((r) => r[0]),
+    ["n/a", "3.0000", "0.5000", ""],
+  );
 });
 
 test("a long DataFrame is truncated like records", () => {

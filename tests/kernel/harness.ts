@@ -34,19 +34,26 @@ export class KernelHarness {
   private cellCount = 0;
 
   constructor() {
+    // As tslab's executor: `interrupt()` stops waiting for the running cell ("Interrupted asynchronously").
+    let stopWaiting: ((error: Error) => void) | null = null;
     const stub = {
       executor: { execute: async () => true, inspect: () => ({}), complete: () => ({ start: 0, end: 0, candidates: [] }), interrupt() {}, close() {} },
       run: async (code: string): Promise<CellOutcome> => {
         const cell = this.cells.get(code);
         if (!cell) return { status: "error", ename: "Error", evalue: `no cell ${code}`, traceback: [] };
         try {
-          const value = await cell();
+          const interrupted = new Promise<never>((_, reject) => (stopWaiting = reject));
+          const value = await Promise.race([cell(), interrupted]);
           return value === undefined ? { status: "ok", hasValue: false, warnings: [] } : { status: "ok", hasValue: true, value, warnings: [] };
         } catch (error) {
           return { status: "error", ...errorContent(error) };
+        } finally {
+          stopWaiting = null;
         }
       },
-      interrupt() {},
+      interrupt() {
+        stopWaiting?.(new Error("Interrupted asynchronously"));
+      },
       close() {},
     } as unknown as CellRunner;
     this.kernel = new NumlabKernel("/dev/null", stub);

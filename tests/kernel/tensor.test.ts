@@ -35,7 +35,7 @@ test("a vector shows shape, dtype and one row per value", async () => {
   const b = tensorBundle(t);
   const html = b["text/html"] as string;
   assert.match(html, /Tensor shape \[3\] dtype float32/);
-  assert.deepEqual(cellsOfBody(html), ["0.5000", "-1.2500", "3"]);
+  assert.deepEqual(cellsOfBody(html), ["0.5000", "-1.2500", "3.0000"], "one format for the column");
   assert.match(b["text/plain"] as string, /^Tensor shape \[3\] dtype float32\n/);
   t.dispose();
 });

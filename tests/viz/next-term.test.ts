@@ -33,6 +33,7 @@ test("accuracy by prefix: one bar trace per method, y = top-1 in % per group, gr
   const cascade = fig.data[0];
   assert.deepEqual(cascade.x, ["10 (2)", "20 (1)"]);
   assert.deepEqual(cascade.y, [50, 100]);
+  assert.equal(fig.layout!.legend, undefined, "the legend keeps Plotly's place at the right (a horizontal one covered the axis title)");
   assert.deepEqual(fig.data[1].y, [50, 0]);
   assert.equal((fig.layout as { barmode: string }).barmode, "group");
   const growth = nextTermAccuracyFigure(scores, { by: "growth", methods: ["lstm"] });

@@ -50,4 +50,8 @@ test("learning curve puts accuracies on the second axis and skips missing values
   assert.deepEqual(fig.data[1].x, [100]);
   assert.deepEqual(fig.data[2].y, [0.1, 0.3]);
   assert.equal(fig.data[2].yaxis, "y2");
+  // the legend stands above the plot (below it, it covered the "step" title)
+  const legend = fig.layout!.legend as { orientation: string; y: number; yanchor: string };
+  assert.deepEqual([legend.orientation, legend.y > 1, legend.yanchor], ["h", true, "bottom"]);
+  assert.equal((fig.layout!.title as { text: string }).text, "Learning curve");
 });
