@@ -618,6 +618,9 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint, options: Sav
     writeFileAtomic(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + "\n");
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true }); // e.g. a full disk: the previous checkpoint stays
+    const step = (checkpoint.state as { step?: unknown } | null)?.step;
+    if (typeof step === "number" && err instanceof Error && /\((ENOSPC|EDQUOT)\)/.test(err.message))
+      err.message = `saving the checkpoint of step ${step}: ${err.message}`;
     throw err;
   }
   const target = path.join(dir, CHECKPOINT_DIR);

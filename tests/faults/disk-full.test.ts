@@ -62,6 +62,8 @@ test(
         full.stderr,
         /no space left on the device \(ENOSPC\): nothing half-written is kept, the last complete checkpoint stays; free some space, then --resume/,
       );
+      // the file and the step are named
+      assert.match(full.stderr, /saving the checkpoint of step 150: \S+checkpoint\.tmp-[^:]*\/\S+: no space left/);
       assert.equal(checkpointStep(out), 100);
       assert.deepEqual(fs.readFileSync(path.join(out, "checkpoint", "tensors.bin")), saved);
       assert.ok(loadCheckpoint(out));
